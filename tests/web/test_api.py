@@ -1,0 +1,60 @@
+"""The JSON search API and the health check."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+
+def test_healthz(client: FlaskClient) -> None:
+    """Health reports the database and the index size."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["documents"] >= 60 and body["passages"] > body["documents"]
+
+
+def test_search_returns_ranked_hits(client: FlaskClient) -> None:
+    """A returns question finds the returns article first, with a snippet and confidence."""
+    body = client.get("/api/v1/search", query_string={"q": "how do I return boots"}).get_json()
+    assert body["hits"][0]["ref"] == "how-to-return-an-item"
+    assert body["hits"][0]["source"] == "official"
+    assert 0.0 <= body["confidence"] <= 1.0
+    assert body["decision"] in {"answer", "suggest", "handover"}
+    hit = body["hits"][0]
+    for start, end in hit["highlights"]:
+        assert hit["snippet"][start:end]
+
+
+def test_search_filters_and_paging(client: FlaskClient) -> None:
+    """Source and category filters restrict hits; offset pages through the same ranking."""
+    community = client.get("/api/v1/search?q=boots&source=community").get_json()
+    assert community["hits"] and {h["source"] for h in community["hits"]} == {"community"}
+    returns = client.get("/api/v1/search?q=boots&category=returns-and-refunds").get_json()
+    assert {h["category"] for h in returns["hits"]} == {"returns-and-refunds"}
+    first = client.get("/api/v1/search?q=shipping&limit=4").get_json()["hits"]
+    second = client.get("/api/v1/search?q=shipping&limit=2&offset=2").get_json()["hits"]
+    assert [h["ref"] for h in first[2:]] == [h["ref"] for h in second]
+
+
+def test_search_rejects_bad_input_clearly(client: FlaskClient) -> None:
+    """Bad parameters get a 400 with a message saying what is wrong, never a 500."""
+    cases = {
+        "/api/v1/search": "query",
+        "/api/v1/search?q=%20%20": "query",
+        "/api/v1/search?q=x&limit=abc": "limit",
+        "/api/v1/search?q=x&limit=999": "limit",
+        "/api/v1/search?q=x&source=blog": "source",
+        "/api/v1/search?q=" + "a" * 600: "too long",
+    }
+    for url, words in cases.items():
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert words in response.get_json()["error"]["message"], url
+
+
+def test_unknown_route_is_json_404(client: FlaskClient) -> None:
+    """Unknown API routes answer 404 in JSON."""
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404

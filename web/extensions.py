@@ -1,0 +1,32 @@
+"""Shared services the views use, created once per app."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+
+from kb.config import Settings
+from kb.knowledge_base import KnowledgeBase
+
+_KEY = "tier0.kb"
+_lock = threading.Lock()
+
+
+def init_app(app: Flask, *, knowledge_base: KnowledgeBase | None = None) -> None:
+    """Attach the knowledge base (given, or opened lazily on first use)."""
+    app.extensions[_KEY] = knowledge_base
+
+
+def knowledge_base() -> KnowledgeBase:
+    """The app's knowledge base, opened on first use."""
+    app = current_app
+    kb: KnowledgeBase | None = app.extensions.get(_KEY)
+    if kb is None:
+        with _lock:
+            kb = app.extensions.get(_KEY)
+            if kb is None:
+                settings: Settings = app.config["TIER0_SETTINGS"]
+                kb = KnowledgeBase.open(settings)
+                app.extensions[_KEY] = kb
+    return kb
