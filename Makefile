@@ -16,7 +16,7 @@ export TIER0_PORT
 # Reinstall when the project's dependencies change.
 DEPS_STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: help setup env rasa-env db demo run test test-fast lint format bench clean
+.PHONY: help setup env rasa-env rasa-relock db demo run test test-fast lint format bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,9 @@ $(DEPS_STAMP): pyproject.toml
 
 rasa-env: ## The Rasa server's own Python 3.10 environment (cached outside the checkout)
 	@bash scripts/rasa-venv.sh
+
+rasa-relock: ## Regenerate bot/requirements-rasa.txt from bot/requirements-rasa.in
+	@bash scripts/rasa-venv.sh --relock
 
 db: env ## Apply database migrations
 	@$(TIER0) db upgrade

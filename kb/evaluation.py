@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from kb.config import Settings
 from kb.embeddings import Embedder
-from kb.importer import ImportReport, import_path
+from kb.articles import slugify
+from kb.importer import ImportProblem, ImportReport, import_path
 from kb.knowledge_base import KnowledgeBase
 from kb.migrate import upgrade
 from kb.models import Article
@@ -65,8 +66,8 @@ def read_queries(path: Path) -> list[Query]:
     return queries
 
 
-def _faq_rows(faqs: Path, phrasings: Path | None) -> Iterable[dict[str, Any]]:
-    """FAQ rows as importable articles, with extra phrasings merged in by ``faq_id``."""
+def _faq_rows(faqs: Path, phrasings: Path | None) -> Iterable[tuple[int, dict[str, Any]]]:
+    """FAQ rows as importable articles (with their line numbers), extra phrasings merged in."""
     extra: dict[str, list[str]] = {}
     if phrasings is not None:
         with phrasings.open(encoding="utf-8") as lines:
@@ -75,14 +76,17 @@ def _faq_rows(faqs: Path, phrasings: Path | None) -> Iterable[dict[str, Any]]:
                     row = json.loads(line)
                     extra.setdefault(str(row["faq_id"]), []).append(row["text"])
     with faqs.open(encoding="utf-8") as lines:
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            row = json.loads(line)
-            faq_id = str(row.get("faq_id", ""))
-            yield {
+            try:
+                row = json.loads(line)
+                faq_id = str(row["faq_id"])
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise EvaluationError(f"{faqs}:{number}: not an FAQ row ({error})") from error
+            yield number, {
                 "external_id": faq_id,
-                "slug": f"faq-{faq_id}",
+                "slug": slugify(f"faq-{faq_id}"),
                 "title": row.get("question", ""),
                 "body": row.get("answer") or row.get("question", ""),
                 "phrasings": list(row.get("phrasings") or []) + extra.get(faq_id, []),
@@ -105,11 +109,17 @@ def build_temporary(
     )
     upgrade(url=settings.resolved_database_url)
     rows = workdir / "faqs.jsonl"
+    source_lines = []
     with rows.open("w", encoding="utf-8") as out:
-        for row in _faq_rows(faqs, phrasings):
+        for number, row in _faq_rows(faqs, phrasings):
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            source_lines.append(number)
     kb = KnowledgeBase.open(settings, embedder=embedder, persist=False)
     report = import_path(kb.sessions, rows)
+    report.problems = [
+        ImportProblem(str(faqs), source_lines[p.line - 1] if p.line else 0, p.reason)
+        for p in report.problems
+    ]
     kb.rebuild()
     return kb, report
 

@@ -54,8 +54,9 @@ if [ -d "$pyenv_root/versions" ]; then
 '
     old_ifs=$IFS
     IFS=$nl
-    for cand in $(ls -d "$pyenv_root"/versions/3.10.*/bin/python3.10 2>/dev/null |
-        sed 's|^\(.*/versions/3\.10\.\)\([0-9]*\)\(.*\)$|\2 \1\2\3|' |
+    for cand in $(for p in "$pyenv_root"/versions/3.10.*/bin/python3.10; do
+        [ -e "$p" ] && printf '%s\n' "$p"
+    done | sed 's|^\(.*/versions/3\.10\.\)\([0-9]*\)\(.*\)$|\2 \1\2\3|' |
         sort -k1,1nr | cut -d' ' -f2-); do
         if works "$cand"; then
             found "$cand"

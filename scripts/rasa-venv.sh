@@ -38,6 +38,11 @@ pip_in() {
     return "$status"
 }
 
+case "${1:-}" in
+    "" | --relock) ;;
+    *) die "unknown argument: $1 (usage: scripts/rasa-venv.sh [--relock])" ;;
+esac
+
 # pip_check VENV: run `pip check` in VENV, printing its report only on failure.
 pip_check() {
     local out
@@ -93,8 +98,6 @@ relock() {
 if [ "${1:-}" = "--relock" ]; then
     relock
     exit 0
-elif [ $# -gt 0 ]; then
-    die "unknown argument: $1 (usage: scripts/rasa-venv.sh [--relock])"
 fi
 
 [ -f "$LOCK" ] || die "$LOCK not found (generate it with scripts/rasa-venv.sh --relock)"
