@@ -34,7 +34,7 @@ MAX_EXTERNAL_ID = 200
 MAX_BODY = 200_000
 MAX_TAGS = 20
 MAX_TAG = 40
-MIN_PHRASING = 3
+MIN_PHRASING = 1
 MAX_PHRASING = 500
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -400,7 +400,7 @@ def _parse_status(status: ArticleStatus | str) -> ArticleStatus:
 
 
 def _clean_phrasing(text: str) -> str:
-    """The stripped phrasing, or ArticleError if it is not 3 to 500 characters."""
+    """The stripped phrasing, or ArticleError if it is empty or over 500 characters."""
     cleaned = " ".join(text.split())
     if not MIN_PHRASING <= len(cleaned) <= MAX_PHRASING:
         raise ArticleError(

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kb.articles import slugify
 from kb.config import Settings
 from kb.embeddings import Embedder
-from kb.articles import slugify
 from kb.importer import ImportProblem, ImportReport, import_path
 from kb.knowledge_base import KnowledgeBase
 from kb.migrate import upgrade
@@ -84,14 +84,17 @@ def _faq_rows(faqs: Path, phrasings: Path | None) -> Iterable[tuple[int, dict[st
                 faq_id = str(row["faq_id"])
             except (json.JSONDecodeError, KeyError, TypeError) as error:
                 raise EvaluationError(f"{faqs}:{number}: not an FAQ row ({error})") from error
-            yield number, {
-                "external_id": faq_id,
-                "slug": slugify(f"faq-{faq_id}"),
-                "title": row.get("question", ""),
-                "body": row.get("answer") or row.get("question", ""),
-                "phrasings": list(row.get("phrasings") or []) + extra.get(faq_id, []),
-                "status": "published",
-            }
+            yield (
+                number,
+                {
+                    "external_id": faq_id,
+                    "slug": slugify(f"faq-{faq_id}"),
+                    "title": row.get("question", ""),
+                    "body": row.get("answer") or row.get("question", ""),
+                    "phrasings": list(row.get("phrasings") or []) + extra.get(faq_id, []),
+                    "status": "published",
+                },
+            )
 
 
 def build_temporary(

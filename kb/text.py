@@ -30,6 +30,7 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in WORD.findall(text.lower())]
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """The Snowball stem of one lower-cased word."""
     return str(_stemmer().stemWord(word))

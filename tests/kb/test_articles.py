@@ -370,7 +370,7 @@ def test_set_status_rejects_unknown_status(session: Session) -> None:
         ({"status": "live"}, "unknown article status 'live'"),
         ({"category": "nowhere"}, "unknown category 'nowhere'"),
         ({"external_id": "  "}, "external_id must be 1 to 200 characters"),
-        ({"phrasings": ["ok"]}, "phrasing 'ok' is 2 characters; it must be 3 to 500"),
+        ({"phrasings": ["   "]}, "phrasing '' is 0 characters; it must be 1 to 500"),
         ({"phrasings": "forgot password"}, "phrasings must be a list of strings"),
     ],
 )
@@ -481,10 +481,10 @@ def test_add_phrasing_ignores_case_insensitive_duplicates(session: Session) -> N
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("  hi ", "phrasing 'hi' is 2 characters"), ("p" * 501, "is 501 characters")],
+    [("  \t ", "phrasing '' is 0 characters"), ("p" * 501, "is 501 characters")],
 )
 def test_add_phrasing_validates_length(session: Session, text: str, message: str) -> None:
-    """Phrasings must be 3 to 500 characters after stripping."""
+    """Phrasings must be 1 to 500 characters after stripping ("ok" and "yo" are real phrasings)."""
     article = reset_password(session).article
     with pytest.raises(ArticleError, match=message):
         add_phrasing(session=session, article=article, text=text)
