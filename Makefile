@@ -1,5 +1,6 @@
 # Tier0 — two commands do everything: `make run` and `make test`. `make help` lists the rest.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3.11
@@ -13,6 +14,8 @@ export TOKENIZERS_PARALLELISM := false
 TIER0_PORT ?= 8000
 export TIER0_PORT
 
+# Some machines' pip configuration names local indexes that do not exist; hide only that warning.
+QUIET_PIP := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 # Reinstall when the project's dependencies change.
 DEPS_STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
@@ -30,10 +33,10 @@ $(DEPS_STAMP): pyproject.toml
 	  || { echo "Tier0 needs Python 3.11 as '$(PYTHON)' (set PYTHON=/path/to/python3.11)." >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing Tier0 and its dependencies into $(VENV) …"
-	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
 	@# torch first, pinned, so no resolver ever reaches for a CUDA build.
-	@$(PY) -m pip install -q torch==2.13.0
-	@$(PY) -m pip install -q -e '.[dev]'
+	@$(PY) -m pip install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
+	@$(PY) -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	@rm -f $(VENV)/.stamp-* && touch $@
 
 rasa-env: ## The Rasa server's own Python 3.10 environment (cached outside the checkout)

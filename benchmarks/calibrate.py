@@ -140,7 +140,7 @@ def expected_calibration_error(rows: list[tuple[str, int, float, float]]) -> flo
     return sum(n * abs(c - a) for _, n, c, a in rows) / total
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Fit on training splits, print the coefficients and reliability tables."""
     embedder = SentenceTransformerEmbedder()
     train = stackfaq_samples(embedder, TRAIN_FOLDS) + clinc_samples(embedder, held_out=False)

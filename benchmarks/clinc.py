@@ -106,8 +106,8 @@ def sweep(predictions: Path, queries: Path) -> list[tuple[float, float, float]]:
     return found
 
 
-def main() -> None:
-    """Tune on validation, score test, print a Markdown table."""
+def main(argv: list[str] | None = None) -> None:
+    """Tune on validation, score test, print a Markdown table (``--quick`` changes nothing)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tier0-clinc-") as tmp:
         paths = write_inputs(Path(tmp))

@@ -93,17 +93,9 @@ class CachedEmbedder:
         )
 
 
-def quiet_threads() -> None:
-    """One FAISS thread: on a small shared machine OpenMP spin-waiting makes each search ~10× slower."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)
-
-
 @lru_cache(maxsize=1)
 def shared_embedder() -> CachedEmbedder:
     """The product's default model behind a process-wide cache (disk copy in ``results/``)."""
-    quiet_threads()
     inner = SentenceTransformerEmbedder()
     cache = None if os.environ.get("TIER0_BENCH_NO_CACHE") else RESULTS_DIR / "vectors.npz"
     return CachedEmbedder(inner, cache_file=cache)

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
         description="A sentence-transformers model directory, or the name of the bundled model.",
     )
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
+    torch_threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Threads for the embedding model; 0 = automatic (1 when serving, all cores in "
+        "batch commands). One thread per query is fastest when requests run concurrently.",
+    )
     port: int = Field(default=8000, ge=1, le=65535)
     host: str = "127.0.0.1"
     # Confidence thresholds for the answer-or-escalate decision (see docs/search.md).

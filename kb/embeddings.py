@@ -59,8 +59,13 @@ def resolve_model_path(model: str) -> Path:
 class SentenceTransformerEmbedder:
     """Embeds with a local sentence-transformers model; loads it on first use, offline."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 2048) -> None:
-        """Remember which model to use; nothing is loaded yet."""
+    def __init__(
+        self, model: str = DEFAULT_MODEL, *, cache_size: int = 2048, threads: int = 0
+    ) -> None:
+        """Remember which model to use (``threads`` > 0 pins torch's thread count); load nothing yet."""
+        if threads < 0:
+            raise ValueError(f"threads must be 0 (automatic) or positive, got {threads}")
+        self._threads = threads
         self._model_name = model
         self._path = resolve_model_path(model)
         self._model: Any = None
@@ -85,7 +90,11 @@ class SentenceTransformerEmbedder:
                 if self._model is None:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    import torch
                     from sentence_transformers import SentenceTransformer
+
+                    if self._threads:
+                        torch.set_num_threads(self._threads)
 
                     self._model = SentenceTransformer(
                         str(self._path), device="cpu", local_files_only=True

@@ -103,7 +103,8 @@ class KnowledgeBase:
         return cls(
             settings=settings,
             session_factory=make_session_factory(engine),
-            embedder=embedder or SentenceTransformerEmbedder(settings.embedding_model),
+            embedder=embedder
+            or SentenceTransformerEmbedder(settings.embedding_model, threads=settings.torch_threads),
             engine=engine,
             persist=persist,
         )
