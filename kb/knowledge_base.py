@@ -104,7 +104,9 @@ class KnowledgeBase:
             settings=settings,
             session_factory=make_session_factory(engine),
             embedder=embedder
-            or SentenceTransformerEmbedder(settings.embedding_model, threads=settings.torch_threads),
+            or SentenceTransformerEmbedder(
+                settings.embedding_model, threads=settings.torch_threads
+            ),
             engine=engine,
             persist=persist,
         )
