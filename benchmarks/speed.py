@@ -157,6 +157,7 @@ def run_size(size: int, system: str) -> dict[str, Any]:
         result["index_kind"] = engine.index_kind
         search = lambda q: engine.search(q, limit=10)  # noqa: E731
         engine.embedder = model  # searches and updates embed with the real model
+        result["recall_at_10"] = vector_recall(engine, model.embed(queries[:100]))
         updates = []
         for n in range(UPDATES):
             doc = SearchDocument(
@@ -206,6 +207,18 @@ def run_size(size: int, system: str) -> dict[str, Any]:
     return result
 
 
+def vector_recall(engine: Any, queries: Any, k: int = 10) -> float:
+    """Recall@k of the engine's FAISS index against exact search over the same vectors."""
+    ids = np.fromiter(sorted(engine._passages), dtype=np.int64)
+    exact = np.argsort(-(queries @ engine._vectors[ids].T), axis=1)[:, :k]
+    _, found = engine._vector_index.search(queries, k)
+    hits = sum(
+        len(set(ids[row].tolist()) & set(got.tolist()))
+        for row, got in zip(exact, found, strict=True)
+    )
+    return hits / (k * len(queries))
+
+
 def embedding_rate() -> float:
     """Passages per second the model embeds (sample of 1,000 synthetic passages, batch 64)."""
     from kb.embeddings import SentenceTransformerEmbedder
@@ -253,7 +266,9 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['size']:,} | {r['system']} | {r['index_kind']} | {r['search_p50_ms']:.1f} | "
+            f"| {r['size']:,} | {r['system']} | {r['index_kind']}"
+            + (f" ({r['recall_at_10']:.3f})" if "recall_at_10" in r else "")
+            + f" | {r['search_p50_ms']:.1f} | "
             f"{r['search_p95_ms']:.1f} | {r['index_rate']:,.0f} | {r['update_p50_ms']:.1f} | {r['rss_mb']:.0f} |"
         )
 

@@ -62,6 +62,28 @@ class EngineState:
     vector_index: VectorIndex | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One ranked document: its scores and where its passages sit in the ranking's arrays."""
+
+    key: str
+    fused: float
+    dense: float
+    keyword: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """Ranked rows plus the per-passage scores needed to pick each shown passage."""
+
+    rows: list[_Row]
+    pids: NDArray[np.int64]
+    per_passage: NDArray[np.float32]
+    keys: list[str]
+
+
 class QueryError(ValueError):
     """The query cannot be searched (empty or too long)."""
 
@@ -258,15 +280,18 @@ class SearchEngine:
         query_tokens = tokens(corrected) + (tokens(text) if typo else [])
         with self._lock:
             keyword = self._keyword.scores(query_tokens) if mode != Mode.DENSE else None
-            ranked = self._rank(query_vectors, keyword, mode, filters)
+            ranking = self._rank(query_vectors, keyword, mode, filters)
+            ranked = ranking.rows
             hits = [
-                self._hit(key, dense, kw, fused, pid, query_tokens)
-                for key, fused, dense, kw, pid in ranked[offset : offset + limit]
+                self._hit(row, self._shown(ranking, row), query_tokens)
+                for row in ranked[offset : offset + limit]
             ]
         confidence = 0.0  # keyword-only mode has no calibrated confidence: it never answers
         if ranked and mode != Mode.KEYWORD:
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            confidence = self.confidence_model.confidence(ranked[0][2], ranked[0][1] - runner_up)
+            runner_up = ranked[1].fused if len(ranked) > 1 else 0.0
+            confidence = self.confidence_model.confidence(
+                ranked[0].dense, ranked[0].fused - runner_up
+            )
         return SearchResult(
             query=text,
             hits=hits,
@@ -281,8 +306,8 @@ class SearchEngine:
         keyword: KeywordScores | None,
         mode: Mode,
         filters: SearchFilters,
-    ) -> list[tuple[str, float, float, float, int]]:
-        """Candidate documents scored and sorted: ``(key, fused, dense, keyword, best passage)``."""
+    ) -> _Ranking:
+        """Score every candidate document the filters allow, best first."""
         candidates: set[str] = set()
         if len(query_vectors) and self._vector_index is not None and len(self._vector_index):
             _, found = self._vector_index.search(query_vectors, self.params.dense_candidates)
@@ -297,53 +322,63 @@ class SearchEngine:
                 for pid, _ in keyword.top(self.params.keyword_candidates)
                 if pid in self._passages
             )
-        rows: list[tuple[str, float, float, float, int]] = []
-        evidence: list[tuple[str, NDArray[np.float32], NDArray[np.float32], list[int]]] = []
-        for key in candidates:
-            doc = self._docs[key]
-            if not _allowed(doc, filters):
-                continue
-            pids = self._doc_passages[key]
-            dense = (
-                (self._vectors[pids] @ query_vectors.T).max(axis=1)
-                if len(query_vectors)
-                else np.zeros(len(pids), np.float32)
-            )
-            kw = np.asarray([keyword.get(p) for p in pids] if keyword else np.zeros(len(pids)))
-            evidence.append((key, dense, kw.astype(np.float32), pids))
-        best_kw = max((float(kw.max()) for _, _, kw, _ in evidence), default=0.0)
+        keys = sorted(k for k in candidates if _allowed(self._docs[k], filters))
+        if not keys:
+            return _Ranking([], np.zeros(0, np.int64), np.zeros(0, np.float32), [])
+        groups = [self._doc_passages[k] for k in keys]
+        sizes = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        pids = np.fromiter((p for g in groups for p in g), dtype=np.int64, count=int(sizes.sum()))
+        if len(query_vectors):
+            dense = (self._vectors[pids] @ query_vectors.T).max(axis=1)
+        else:
+            dense = np.zeros(len(pids), np.float32)
+        kw = np.fromiter(
+            (keyword.get(int(p)) for p in pids) if keyword else (), dtype=np.float32, count=-1
+        )
+        if not len(kw):
+            kw = np.zeros(len(pids), np.float32)
+        best_kw = float(kw.max())
+        norm_kw = kw / best_kw if best_kw > 0 else kw
         weight = self.params.keyword_weight
-        for key, dense, kw, pids in evidence:
-            norm_kw = kw / best_kw if best_kw > 0 else kw
-            if mode == Mode.DENSE:
-                per_passage = dense
-            elif mode == Mode.KEYWORD:
-                per_passage = norm_kw
-            else:
-                per_passage = dense + weight * norm_kw
-            fused = (
-                float(dense.max()) + weight * float(norm_kw.max())
-                if mode == Mode.HYBRID
-                else float(per_passage.max())
+        if mode == Mode.DENSE:
+            per_passage = dense
+        elif mode == Mode.KEYWORD:
+            per_passage = norm_kw
+        else:
+            per_passage = dense + weight * norm_kw
+        dense_doc = np.maximum.reduceat(dense, starts)
+        kw_doc = np.maximum.reduceat(kw, starts)
+        if mode == Mode.HYBRID:
+            fused = dense_doc + weight * (kw_doc / best_kw if best_kw > 0 else kw_doc)
+        else:
+            fused = np.maximum.reduceat(per_passage, starts)
+        order = sorted(range(len(keys)), key=lambda i: (-float(fused[i]), keys[i]))
+        rows = [
+            _Row(
+                keys[i],
+                float(fused[i]),
+                float(dense_doc[i]),
+                float(kw_doc[i]),
+                int(starts[i]),
+                int(starts[i] + sizes[i]),
             )
-            rows.append(
-                (key, fused, float(dense.max()), float(kw.max()), self._shown(pids, per_passage))
-            )
-        rows.sort(key=lambda row: (-row[1], row[0]))
-        return rows
+            for i in order
+        ]
+        return _Ranking(rows, pids, per_passage.astype(np.float32), keys)
 
-    def _shown(self, pids: list[int], per_passage: NDArray[np.float32]) -> int:
+    def _shown(self, ranking: _Ranking, row: _Row) -> int:
         """The passage to show as the snippet: the best one with content, not a title or phrasing."""
-        order = np.argsort(-per_passage, kind="stable")
+        pids = ranking.pids[row.start : row.end]
+        order = np.argsort(-ranking.per_passage[row.start : row.end], kind="stable")
         for index in map(int, order):
-            if self._passages[pids[index]].kind in _CONTENT:
-                return pids[index]
+            if self._passages[int(pids[index])].kind in _CONTENT:
+                return int(pids[index])
         return int(pids[int(order[0])])
 
-    def _hit(
-        self, key: str, dense: float, kw: float, fused: float, pid: int, query_tokens: list[str]
-    ) -> SearchHit:
+    def _hit(self, row: _Row, pid: int, query_tokens: list[str]) -> SearchHit:
         """Build the public hit for a ranked document."""
+        key = row.key
         doc = self._docs[key]
         passage = self._passages[pid]
         snippet, spans = make_snippet(passage.display, set(query_tokens))
@@ -354,9 +389,9 @@ class SearchEngine:
             source=doc.source,
             category=doc.category,
             status=doc.status,
-            score=fused,
-            dense_score=dense,
-            keyword_score=kw,
+            score=row.fused,
+            dense_score=row.dense,
+            keyword_score=row.keyword,
             snippet=snippet,
             highlights=spans,
             passage_kind=passage.kind,

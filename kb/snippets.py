@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
-from kb.text import WORD, stem, stopwords
+import re
+from functools import lru_cache
+
+from kb.text import stem, stopwords
 
 SNIPPET_CHARS = 240
+
+
+@lru_cache(maxsize=4096)
+def _prefix_pattern(query_stems: frozenset[str]) -> re.Pattern[str] | None:
+    """A regex for words that may stem to a query stem: they start with its first four letters."""
+    prefixes = sorted({re.escape(s[:4]) for s in query_stems if s})
+    if not prefixes:
+        return None
+    return re.compile(r"\b(?:" + "|".join(prefixes) + r")[^\W_]*", re.IGNORECASE)
+
+
+def _matches(text: str, query_stems: frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of the words in ``text`` whose stem is a query stem (stop words never)."""
+    pattern = _prefix_pattern(query_stems)
+    if pattern is None:
+        return []
+    stop = stopwords()
+    found = []
+    for match in pattern.finditer(text):
+        word = match.group(0).lower()
+        if word not in stop and stem(word) in query_stems:
+            found.append((match.start(), match.end()))
+    return found
 
 
 def make_snippet(
     text: str, query_stems: set[str], *, width: int = SNIPPET_CHARS
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Cut ``text`` to about ``width`` characters around the first match; return it and match spans."""
-    stop = stopwords()
-    matches = [
-        (m.start(), m.end())
-        for m in WORD.finditer(text)
-        if m.group(0).lower() not in stop and stem(m.group(0).lower()) in query_stems
-    ]
+    matches = _matches(text, frozenset(query_stems))
     start = 0
     if len(text) > width and matches:
         start = max(0, matches[0][0] - width // 4)
