@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,8 +27,16 @@ class Settings(BaseSettings):
         default=DEFAULT_MODEL,
         description="A sentence-transformers model directory, or the name of the bundled model.",
     )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="ONNX Runtime (same vectors, faster per query) or sentence-transformers on torch.",
+    )
+    cache_dir: Path = Field(
+        default=Path("~/.cache/tier0"),
+        description="Shared caches (the ONNX export of the model, the Rasa environment).",
+    )
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
-    torch_threads: int = Field(
+    embedding_threads: int = Field(
         default=0,
         ge=0,
         le=256,
@@ -41,7 +49,7 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     suggest_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "cache_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         """Expand ``~`` so a path from the environment works as users expect."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -15,6 +16,8 @@ from kb.config import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -127,3 +130,27 @@ class SentenceTransformerEmbedder:
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return result
+
+
+def make_embedder(
+    model: str = DEFAULT_MODEL,
+    *,
+    backend: str = "onnx",
+    cache_dir: Path | None = None,
+    threads: int = 0,
+) -> Embedder:
+    """The embedder for a model: ONNX Runtime when it can reproduce the model, else torch."""
+    if backend == "onnx":
+        from kb.onnx_embedder import OnnxEmbedder, UnsupportedModel
+
+        try:
+            return OnnxEmbedder(
+                model,
+                cache_dir=(cache_dir or Path("~/.cache/tier0").expanduser()) / "onnx",
+                threads=threads,
+            )
+        except UnsupportedModel as error:
+            log.warning("%s; using sentence-transformers on torch instead.", error)
+    elif backend != "torch":
+        raise ValueError(f"unknown embedding backend {backend!r}; use 'onnx' or 'torch'")
+    return SentenceTransformerEmbedder(model, threads=threads)

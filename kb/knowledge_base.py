@@ -17,7 +17,7 @@ from kb.confidence import decide
 from kb.config import Settings
 from kb.db import make_engine, make_session_factory
 from kb.documents import SearchDocument, Source
-from kb.embeddings import Embedder, SentenceTransformerEmbedder
+from kb.embeddings import Embedder, make_embedder
 from kb.index_store import IndexMismatch, load_index, read_manifest, save_index
 from kb.models import Answer, Article, Moderation, Question
 from kb.results import SearchFilters, SearchResult
@@ -104,8 +104,11 @@ class KnowledgeBase:
             settings=settings,
             session_factory=make_session_factory(engine),
             embedder=embedder
-            or SentenceTransformerEmbedder(
-                settings.embedding_model, threads=settings.torch_threads
+            or make_embedder(
+                settings.embedding_model,
+                backend=settings.embedding_backend,
+                cache_dir=settings.cache_dir,
+                threads=settings.embedding_threads,
             ),
             engine=engine,
             persist=persist,

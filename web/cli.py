@@ -64,9 +64,9 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int) 
     from web import create_app
     from web.extensions import knowledge_base
 
-    if not settings.torch_threads:
+    if not settings.embedding_threads:
         # Requests embed their queries concurrently: one thread each beats a shared pool.
-        settings = settings.model_copy(update={"torch_threads": 1})
+        settings = settings.model_copy(update={"embedding_threads": 1})
     app = create_app(settings=settings)
     with app.app_context():
         kb = knowledge_base()
