@@ -59,6 +59,36 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
+class QueryCache:
+    """A small thread-safe LRU of single-text embeddings (customers repeat their questions)."""
+
+    def __init__(self, size: int) -> None:
+        """Keep at most ``size`` vectors."""
+        self._size = size
+        self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+    def get(self, texts: Sequence[str]) -> NDArray[np.float32] | None:
+        """A copy of the cached ``(1, d)`` result when ``texts`` is one known text."""
+        if len(texts) != 1:
+            return None
+        with self._lock:
+            cached = self._vectors.get(texts[0])
+            if cached is None:
+                return None
+            self._vectors.move_to_end(texts[0])
+            return cached[None, :].copy()
+
+    def put(self, texts: Sequence[str], result: NDArray[np.float32]) -> None:
+        """Remember the result of embedding one text."""
+        if len(texts) != 1 or self._size < 1:
+            return
+        with self._lock:
+            self._vectors[texts[0]] = result[0].copy()
+            if len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+
+
 class SentenceTransformerEmbedder:
     """Embeds with a local sentence-transformers model; loads it on first use, offline."""
 
@@ -73,8 +103,7 @@ class SentenceTransformerEmbedder:
         self._path = resolve_model_path(model)
         self._model: Any = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache = QueryCache(cache_size)
 
     @property
     def name(self) -> str:
@@ -110,12 +139,9 @@ class SentenceTransformerEmbedder:
         """Embed texts into normalised vectors (one text at a time hits a small LRU cache)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        if len(texts) == 1:
-            with self._lock:
-                cached = self._cache.get(texts[0])
-                if cached is not None:
-                    self._cache.move_to_end(texts[0])
-                    return cached[None, :].copy()
+        cached = self._cache.get(texts)
+        if cached is not None:
+            return cached
         vectors = self._load().encode(
             list(texts),
             batch_size=batch_size,
@@ -124,11 +150,7 @@ class SentenceTransformerEmbedder:
             normalize_embeddings=True,
         )
         result = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-        if len(texts) == 1:
-            with self._lock:
-                self._cache[texts[0]] = result[0].copy()
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+        self._cache.put(texts, result)
         return result
 
 

@@ -14,14 +14,13 @@ import json
 import os
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.embeddings import resolve_model_path
+from kb.embeddings import QueryCache, resolve_model_path
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -137,8 +136,7 @@ class OnnxEmbedder:
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
-        self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache = QueryCache(cache_size)
 
     @property
     def name(self) -> str:
@@ -195,12 +193,9 @@ class OnnxEmbedder:
         """Embed texts into normalised vectors, batching texts of similar length together."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        if len(texts) == 1:
-            with self._lock:
-                cached = self._cache.get(texts[0])
-                if cached is not None:
-                    self._cache.move_to_end(texts[0])
-                    return cached[None, :].copy()
+        cached = self._cache.get(texts)
+        if cached is not None:
+            return cached
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
@@ -211,9 +206,5 @@ class OnnxEmbedder:
         for start in tqdm(starts, desc="Embedding", unit="batch", disable=not progress):
             rows = order[start : start + batch_size]
             result[rows] = self._run([texts[i] for i in rows])
-        if len(texts) == 1:
-            with self._lock:
-                self._cache[texts[0]] = result[0].copy()
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+        self._cache.put(texts, result)
         return result

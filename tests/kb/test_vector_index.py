@@ -258,7 +258,7 @@ def test_ivf_save_load_round_trip_gives_identical_results(
     queries = clustered(30, seed=3)
     index.save(tmp_path / "ivf.faiss")
 
-    loaded = VectorIndex.load(tmp_path / "ivf.faiss", nprobe=index.nprobe)
+    loaded = VectorIndex.load(tmp_path / "ivf.faiss")
 
     assert (loaded.kind, loaded.dimension, len(loaded)) == ("ivf-sq8", DIM, len(ids))
     for got, want in zip(loaded.search(queries, 10), index.search(queries, 10), strict=True):
