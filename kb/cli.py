@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kb.config import Settings
+from kb.documents import Source
 from kb.results import SearchFilters
 from kb.search import Mode, QueryError
 
@@ -113,6 +114,12 @@ def reindex_command(ctx: click.Context) -> None:
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--staff", is_flag=True, help="Include drafts and content customers cannot see.")
 @click.option("--category", multiple=True, help="Only these category slugs.")
+@click.option(
+    "--source",
+    type=click.Choice([s.value for s in Source]),
+    multiple=True,
+    help="Only this source.",
+)
 @click.option("--mode", type=click.Choice([m.value for m in Mode]), default=Mode.HYBRID.value)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -122,6 +129,7 @@ def search_command(
     limit: int,
     staff: bool,
     category: tuple[str, ...],
+    source: tuple[str, ...],
     mode: str,
     as_json: bool,
 ) -> None:
@@ -131,10 +139,11 @@ def search_command(
     from kb.knowledge_base import KnowledgeBase
 
     categories = frozenset(category) or None
+    sources = frozenset(Source(s) for s in source) or None
     filters = (
-        SearchFilters.staff(categories=categories)
+        SearchFilters.staff(categories=categories, sources=sources)
         if staff
-        else SearchFilters(categories=categories)
+        else SearchFilters(categories=categories, sources=sources)
     )
     kb = KnowledgeBase.open(_settings(ctx))
     try:

@@ -50,6 +50,14 @@ def test_search_command_finds_the_returns_article(env: dict[str, str]) -> None:
     assert hits[0]["category"] == "returns-and-refunds"
 
 
+def test_search_command_filters_by_source(env: dict[str, str]) -> None:
+    """``--source community`` returns only community threads."""
+    found = _run(["kb", "search", "--json", "--source", "community", "boots that fit"], env)
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)["hits"]
+    assert hits and {h["source"] for h in hits} == {"community"}
+
+
 def test_import_with_bad_rows_exits_non_zero(env: dict[str, str], tmp_path: Path) -> None:
     """A bad row makes the import exit 1 and say where; the good row still loads."""
     path = tmp_path / "extra.jsonl"
