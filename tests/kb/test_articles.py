@@ -10,8 +10,6 @@ from kb.articles import (
     MAX_BODY,
     ArticleError,
     ArticleNotFound,
-    SaveOutcome,
-    add_phrasing,
     delete_article,
     get_article,
     get_or_create_category,
@@ -22,42 +20,14 @@ from kb.articles import (
     set_status,
     slugify,
 )
-from kb.changes import changes_since, latest_change_id
+from kb.changes import latest_change_id
 from kb.models import (
     Article,
     ArticleRevision,
     ArticleStatus,
     Phrasing,
-    PhrasingSource,
-    Role,
-    User,
 )
-
-
-def new_changes(session: Session, since: int) -> list[tuple[str, int]]:
-    """The (kind, entity id) of change records written after ``since``."""
-    return [(c.kind, c.entity_id) for c in changes_since(session=session, after=since)]
-
-
-def make_editor(session: Session, name: str = "Edna") -> User:
-    """An editor to author revisions."""
-    user = User(display_name=name, email=f"{name.lower()}@example.com", role=Role.EDITOR)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def reset_password(session: Session, **overrides: object) -> SaveOutcome:
-    """Save the standard test article (found again by its slug), with any field overridden."""
-    fields: dict[str, object] = {
-        "slug": "reset-password",
-        "title": "How do I reset my password?",
-        "body": "Open **Settings → Security** and choose *Reset password*.",
-        "summary": "Reset a forgotten password.",
-    }
-    fields.update(overrides)
-    return save_article(session=session, **fields)  # type: ignore[arg-type]
-
+from tests.kb.article_helpers import make_editor, new_changes, reset_password
 
 # slugify
 
@@ -397,97 +367,6 @@ def test_category_change_is_a_revision(session: Session) -> None:
     assert not reset_password(session, category=None).changed
     revisions = list_revisions(session=session, article=article)
     assert [r.category_id for r in revisions] == [account.id, billing.id, None]
-
-
-# phrasings
-
-
-def test_phrasings_none_leaves_them_alone(session: Session) -> None:
-    """Saving without phrasings keeps the existing ones."""
-    article = reset_password(session, phrasings=["forgot password"]).article
-    reset_password(session, body="Changed.")
-    assert [p.text for p in article.phrasings] == ["forgot password"]
-
-
-def test_phrasings_replace_editor_ones_and_keep_confirmed(session: Session) -> None:
-    """A phrasing list replaces the editor's phrasings; learnt ones survive."""
-    article = reset_password(session, phrasings=["forgot password", "locked out"]).article
-    add_phrasing(
-        session=session,
-        article=article,
-        text="can't sign in",
-        source=PhrasingSource.CONFIRMED_RESOLUTION,
-    )
-    before = latest_change_id(session=session)
-
-    outcome = reset_password(
-        session, phrasings=["Forgot password", "new password", "CAN'T SIGN IN"]
-    )
-
-    assert outcome.changed
-    assert article.revision_number == 2
-    assert sorted((p.text, p.source) for p in article.phrasings) == [
-        ("Forgot password", PhrasingSource.EDITOR),
-        ("can't sign in", PhrasingSource.CONFIRMED_RESOLUTION),
-        ("new password", PhrasingSource.EDITOR),
-    ]
-    assert new_changes(session, before) == [("article", article.id)]
-    assert not reset_password(
-        session, phrasings=["Forgot password", "new password", "can't sign in"]
-    ).changed
-
-
-def test_phrasings_empty_list_removes_editor_ones_only(session: Session) -> None:
-    """An empty list clears the editor's phrasings but not learnt ones."""
-    article = reset_password(session, phrasings=["forgot password"]).article
-    add_phrasing(
-        session=session,
-        article=article,
-        text="locked out of my account",
-        source=PhrasingSource.CONFIRMED_RESOLUTION,
-    )
-    reset_password(session, phrasings=[])
-    assert [p.text for p in article.phrasings] == ["locked out of my account"]
-
-
-def test_add_phrasing_teaches_search(session: Session) -> None:
-    """A new phrasing is stored cleaned, with its source, and recorded as a change."""
-    article = reset_password(session).article
-    before = latest_change_id(session=session)
-    phrasing = add_phrasing(
-        session=session,
-        article=article,
-        text="  I   forgot my password  ",
-        source=PhrasingSource.CONFIRMED_RESOLUTION,
-    )
-    assert phrasing is not None
-    assert (phrasing.text, phrasing.source) == (
-        "I forgot my password",
-        PhrasingSource.CONFIRMED_RESOLUTION,
-    )
-    assert phrasing.article_id == article.id
-    assert article.revision_number == 1
-    assert new_changes(session, before) == [("article", article.id)]
-
-
-def test_add_phrasing_ignores_case_insensitive_duplicates(session: Session) -> None:
-    """A phrasing already known (in any case) is not added again and writes nothing."""
-    article = reset_password(session, phrasings=["Forgot password"]).article
-    before = latest_change_id(session=session)
-    assert add_phrasing(session=session, article=article, text="FORGOT PASSWORD") is None
-    assert len(article.phrasings) == 1
-    assert latest_change_id(session=session) == before
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [("  \t ", "phrasing '' is 0 characters"), ("p" * 501, "is 501 characters")],
-)
-def test_add_phrasing_validates_length(session: Session, text: str, message: str) -> None:
-    """Phrasings must be 1 to 500 characters after stripping ("ok" and "yo" are real phrasings)."""
-    article = reset_password(session).article
-    with pytest.raises(ArticleError, match=message):
-        add_phrasing(session=session, article=article, text=text)
 
 
 # delete, lookups
