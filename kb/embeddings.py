@@ -89,26 +89,61 @@ class QueryCache:
                 self._vectors.popitem(last=False)
 
 
-class SentenceTransformerEmbedder:
+class LocalModelEmbedder:
+    """What every backend shares: a model folder on disk, a thread setting, a query cache."""
+
+    def __init__(self, model: str, *, cache_size: int = 2048, threads: int = 0) -> None:
+        """Resolve the model folder and check the settings; nothing is loaded yet."""
+        if threads < 0:
+            raise ValueError(f"threads must be 0 (automatic) or positive, got {threads}")
+        self._model_name = model
+        self._path = resolve_model_path(model)
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._cache = QueryCache(cache_size)
+
+    @property
+    def name(self) -> str:
+        """The configured model name (the bundled name, or the folder path); backends that give
+        the same vectors share it, so their indexes are interchangeable."""
+        return self._model_name
+
+    @property
+    def dimension(self) -> int:
+        """The model's embedding size."""
+        raise NotImplementedError
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    ) -> NDArray[np.float32]:
+        """Embed texts into normalised vectors (one text at a time hits a small LRU cache)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        cached = self._cache.get(texts)
+        if cached is not None:
+            return cached
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        result = self._compute(texts, batch_size=batch_size, progress=progress)
+        self._cache.put(texts, result)
+        return result
+
+    def _compute(
+        self, texts: Sequence[str], *, batch_size: int, progress: bool
+    ) -> NDArray[np.float32]:
+        """Embed a non-empty list of texts with the backend."""
+        raise NotImplementedError
+
+
+class SentenceTransformerEmbedder(LocalModelEmbedder):
     """Embeds with a local sentence-transformers model; loads it on first use, offline."""
 
     def __init__(
         self, model: str = DEFAULT_MODEL, *, cache_size: int = 2048, threads: int = 0
     ) -> None:
         """Remember which model to use (``threads`` > 0 pins torch's thread count); load nothing yet."""
-        if threads < 0:
-            raise ValueError(f"threads must be 0 (automatic) or positive, got {threads}")
-        self._threads = threads
-        self._model_name = model
-        self._path = resolve_model_path(model)
+        super().__init__(model, cache_size=cache_size, threads=threads)
         self._model: Any = None
-        self._lock = threading.Lock()
-        self._cache = QueryCache(cache_size)
-
-    @property
-    def name(self) -> str:
-        """The configured model name (the bundled name, or the folder path)."""
-        return self._model_name
 
     @property
     def dimension(self) -> int:
@@ -133,15 +168,10 @@ class SentenceTransformerEmbedder:
                     )
         return self._model
 
-    def embed(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    def _compute(
+        self, texts: Sequence[str], *, batch_size: int, progress: bool
     ) -> NDArray[np.float32]:
-        """Embed texts into normalised vectors (one text at a time hits a small LRU cache)."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
-        cached = self._cache.get(texts)
-        if cached is not None:
-            return cached
+        """Embed with sentence-transformers' own batching."""
         vectors = self._load().encode(
             list(texts),
             batch_size=batch_size,
@@ -149,9 +179,7 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
-        result = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-        self._cache.put(texts, result)
-        return result
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 def make_embedder(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.embeddings import QueryCache, resolve_model_path
+from kb.embeddings import LocalModelEmbedder
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -119,29 +118,18 @@ def export_onnx(model_path: Path, target: Path) -> None:
     partial.replace(target)
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(LocalModelEmbedder):
     """Embeds with ONNX Runtime; exports the model on first use if no export is cached."""
 
     def __init__(
         self, model: str, *, cache_dir: Path, threads: int = 0, cache_size: int = 2048
     ) -> None:
         """Check the model can be reproduced; nothing is loaded or exported yet."""
-        if threads < 0:
-            raise ValueError(f"threads must be 0 (automatic) or positive, got {threads}")
-        self._model_name = model
-        self._path = resolve_model_path(model)
+        super().__init__(model, cache_size=cache_size, threads=threads)
         self._max_tokens = check_model(self._path)
         self._cache_dir = cache_dir
-        self._threads = threads
-        self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
-        self._cache = QueryCache(cache_size)
-
-    @property
-    def name(self) -> str:
-        """The configured model name: vectors equal the sentence-transformers backend's."""
-        return self._model_name
 
     @property
     def dimension(self) -> int:
@@ -187,24 +175,16 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return np.ascontiguousarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
 
-    def embed(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    def _compute(
+        self, texts: Sequence[str], *, batch_size: int, progress: bool
     ) -> NDArray[np.float32]:
-        """Embed texts into normalised vectors, batching texts of similar length together."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
-        cached = self._cache.get(texts)
-        if cached is not None:
-            return cached
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        """Embed in batches of texts of similar length (less padding)."""
         from tqdm import tqdm
 
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         starts = range(0, len(texts), batch_size)
         for start in tqdm(starts, desc="Embedding", unit="batch", disable=not progress):
             rows = order[start : start + batch_size]
             result[rows] = self._run([texts[i] for i in rows])
-        self._cache.put(texts, result)
         return result

@@ -81,7 +81,6 @@ class _Ranking:
     rows: list[_Row]
     pids: NDArray[np.int64]
     per_passage: NDArray[np.float32]
-    keys: list[str]
 
 
 class QueryError(ValueError):
@@ -324,7 +323,7 @@ class SearchEngine:
             )
         keys = sorted(k for k in candidates if _allowed(self._docs[k], filters))
         if not keys:
-            return _Ranking([], np.zeros(0, np.int64), np.zeros(0, np.float32), [])
+            return _Ranking([], np.zeros(0, np.int64), np.zeros(0, np.float32))
         groups = [self._doc_passages[k] for k in keys]
         sizes = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -333,10 +332,9 @@ class SearchEngine:
             dense = (self._vectors[pids] @ query_vectors.T).max(axis=1)
         else:
             dense = np.zeros(len(pids), np.float32)
-        kw = np.fromiter(
-            (keyword.get(int(p)) for p in pids) if keyword else (), dtype=np.float32, count=-1
-        )
-        if not len(kw):
+        if keyword is not None:
+            kw = np.fromiter((keyword.get(int(p)) for p in pids), np.float32, count=len(pids))
+        else:
             kw = np.zeros(len(pids), np.float32)
         best_kw = float(kw.max())
         norm_kw = kw / best_kw if best_kw > 0 else kw
@@ -365,7 +363,7 @@ class SearchEngine:
             )
             for i in order
         ]
-        return _Ranking(rows, pids, per_passage.astype(np.float32), keys)
+        return _Ranking(rows, pids, per_passage.astype(np.float32))
 
     def _shown(self, ranking: _Ranking, row: _Row) -> int:
         """The passage to show as the snippet: the best one with content, not a title or phrasing."""

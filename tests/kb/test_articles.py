@@ -27,7 +27,7 @@ from kb.models import (
     ArticleStatus,
     Phrasing,
 )
-from tests.kb.article_helpers import make_editor, new_changes, reset_password
+from tests.kb.helpers import make_editor, new_changes, reset_password
 
 # slugify
 

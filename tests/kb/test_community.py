@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.articles import get_or_create_category
-from kb.changes import changes_since, latest_change_id, record_change
+from kb.changes import latest_change_id
 from kb.community import (
     AnswerInput,
     CommunityError,
@@ -28,11 +28,7 @@ from kb.community import (
 )
 from kb.db import make_engine, make_session_factory, transaction
 from kb.models import Answer, Moderation, Question, QuestionStatus, Role, User, Vote
-
-
-def new_changes(session: Session, since: int) -> list[tuple[str, int]]:
-    """The (kind, entity id) of change records written after ``since``."""
-    return [(c.kind, c.entity_id) for c in changes_since(session=session, after=since)]
+from tests.kb.helpers import new_changes
 
 
 def ask(session: Session, **overrides: object) -> Question:
@@ -475,27 +471,3 @@ def test_concurrent_votes_by_one_user_count_once(committed: sessionmaker[Session
     with committed() as session:
         [final] = session.scalars(select(Vote.value)).all()
         assert session.get_one(Answer, answer_id).score == 3 + final
-
-
-# change log
-
-
-def test_change_log_reads_in_order_with_limit(session: Session) -> None:
-    """changes_since pages through the log oldest first."""
-    start = latest_change_id(session=session)
-    for entity_id in range(5):
-        record_change(session=session, kind="question", entity_id=entity_id)
-    page = changes_since(session=session, after=start, limit=3)
-    assert [c.entity_id for c in page] == [0, 1, 2]
-    rest = changes_since(session=session, after=page[-1].id)
-    assert [c.entity_id for c in rest] == [3, 4]
-    assert latest_change_id(session=session) == rest[-1].id
-    assert changes_since(session=session, after=rest[-1].id) == []
-
-
-def test_change_log_validates(session: Session) -> None:
-    """Unknown kinds and empty pages are refused."""
-    with pytest.raises(ValueError, match="change kind must be 'article' or 'question'"):
-        record_change(session=session, kind="user", entity_id=1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="limit must be at least 1"):
-        changes_since(session=session, after=0, limit=0)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from kb.articles import ArticleError, add_phrasing
 from kb.changes import latest_change_id
 from kb.models import PhrasingSource
-from tests.kb.article_helpers import new_changes, reset_password
+from tests.kb.helpers import new_changes, reset_password
 
 # phrasings
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the article service tests."""
+"""Helpers shared by the storage service tests."""
 
 from __future__ import annotations
 
