@@ -103,6 +103,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.CUSTOMER)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -138,6 +139,7 @@ class Article(Base):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revision_number: Mapped[int] = mapped_column(Integer, default=0)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -210,6 +212,7 @@ class Question(Base):
         _enum(QuestionStatus), default=QuestionStatus.OPEN
     )
     moderation: Mapped[Moderation] = mapped_column(_enum(Moderation), default=Moderation.VISIBLE)
+    moderation_reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -234,6 +237,7 @@ class Answer(Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     moderation: Mapped[Moderation] = mapped_column(_enum(Moderation), default=Moderation.VISIBLE)
+    moderation_reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -263,3 +267,86 @@ class ContentChange(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "article" or "question"
     entity_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FlagTarget(enum.StrEnum):
+    """What a community flag points at."""
+
+    QUESTION = "question"
+    ANSWER = "answer"
+
+
+class Flag(Base):
+    """One user's report that a community post breaks the rules."""
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("target", "target_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[FlagTarget] = mapped_column(_enum(FlagTarget))
+    target_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArticleFeedback(Base):
+    """A visitor's "was this helpful?" answer on an article: one per visitor per article."""
+
+    __tablename__ = "article_feedback"
+    __table_args__ = (UniqueConstraint("article_id", "visitor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    visitor_id: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChatStart(Base):
+    """Context a chat should open with (an unhelpful article, a failed search), kept until used."""
+
+    __tablename__ = "chat_starts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str] = mapped_column(String(32))  # "article_feedback" or "search"
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    feedback_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_feedback.id", ondelete="SET NULL")
+    )
+    query: Mapped[str] = mapped_column(String(500), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    visitor_id: Mapped[str] = mapped_column(String(64), default="")
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SearchEvent(Base):
+    """One search a customer ran, what it found and what they clicked: the content-gap raw data."""
+
+    __tablename__ = "search_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(500))
+    corrected_query: Mapped[str | None] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(16), index=True)  # page, instant, ask, api
+    result_count: Mapped[int] = mapped_column(Integer, default=0)
+    top_confidence: Mapped[float] = mapped_column(default=0.0)
+    decision: Mapped[str] = mapped_column(String(16), default="")
+    zero_result: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    visitor_id: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    clicked_ref: Mapped[str | None] = mapped_column(String(200))
+    clicked_source: Mapped[str | None] = mapped_column(String(16))
+    clicked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
