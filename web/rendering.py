@@ -33,7 +33,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
 _TAG = re.compile(r"<[^>]+>")
-LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\([^)]*\)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +109,6 @@ def clean_user_text(text: str) -> str:
     if "<" in text or "&" in text:
         text = html.unescape(nh3.clean(text, tags=set()))
     return text.strip()
-
-
-def count_links(text: str) -> int:
-    """How many links a post holds (bare URLs and Markdown links)."""
-    return len(LINK.findall(text))
 
 
 def plain_text(markdown: str, *, limit: int = 200) -> str:

@@ -1,0 +1,120 @@
+"""Community moderation rules: what waits for review, and flags that hide a post.
+
+Pure checks plus session-taking services that only flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kb.community import CommunityError, set_moderation
+from kb.models import Answer, Flag, FlagTarget, Moderation, Question, User, utcnow
+
+MAX_FLAG_REASON = 500
+_LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\([^)]*\)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class PostRules:
+    """The moderation settings a new post is checked against."""
+
+    held_keywords: Sequence[str] = ()
+    new_account_days: int = 3
+    new_account_max_links: int = 1
+
+
+class LinkLimitExceeded(CommunityError):
+    """A new account tried to post more links than it may."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagOutcome:
+    """What a flag did: whether it was new, how many distinct flags, whether the post is now held."""
+
+    counted: bool
+    flags: int
+    hidden: bool
+
+
+def count_links(text: str) -> int:
+    """How many links a post holds (bare URLs and Markdown links)."""
+    return len(_LINK.findall(text))
+
+
+def check_post(
+    text: str, *, author: User, rules: PostRules, now: datetime | None = None
+) -> Moderation:
+    """The state a new post starts in; raises LinkLimitExceeded for too many links from a new account.
+
+    Posts with a held keyword start ``pending`` (shown once a moderator approves them).
+    """
+    now = now or utcnow()
+    created = (
+        author.created_at
+        if author.created_at.tzinfo
+        else author.created_at.replace(tzinfo=now.tzinfo)
+    )
+    is_new = now - created < timedelta(days=rules.new_account_days)
+    if is_new and count_links(text) > rules.new_account_max_links:
+        raise LinkLimitExceeded(
+            f"New accounts can include at most {rules.new_account_max_links} "
+            f"link{'s' if rules.new_account_max_links != 1 else ''} per post for their first "
+            f"{rules.new_account_days} days. Please remove some links."
+        )
+    return Moderation.PENDING if held_keyword(text, rules.held_keywords) else Moderation.VISIBLE
+
+
+def held_keyword(text: str, keywords: Sequence[str]) -> str | None:
+    """The first held keyword in ``text`` (whole words, any case), or None."""
+    lowered = " ".join(text.lower().split())
+    for keyword in keywords:
+        word = " ".join(keyword.lower().split())
+        if word and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", lowered):
+            return keyword
+    return None
+
+
+def flag_post(
+    *,
+    session: Session,
+    post: Question | Answer,
+    user: User,
+    reason: str = "",
+    hide_threshold: int = 3,
+) -> FlagOutcome:
+    """Record ``user``'s flag (once per person); at ``hide_threshold`` flags the post is held for review."""
+    target = FlagTarget.QUESTION if isinstance(post, Question) else FlagTarget.ANSWER
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_FLAG_REASON:
+        raise CommunityError(f"The reason is too long (at most {MAX_FLAG_REASON} characters).")
+    counted = True
+    try:
+        with session.begin_nested():
+            session.add(Flag(target=target, target_id=post.id, user_id=user.id, reason=reason))
+    except IntegrityError:
+        counted = False
+    flags = open_flags(session=session, target=target, target_id=post.id)
+    hidden = False
+    if flags >= hide_threshold and post.moderation == Moderation.VISIBLE:
+        set_moderation(session=session, answer_or_question=post, state=Moderation.PENDING)
+        post.moderation_reason = f"Hidden after {flags} flags, waiting for review"
+        hidden = True
+    session.flush()
+    return FlagOutcome(
+        counted=counted, flags=flags, hidden=hidden or post.moderation != Moderation.VISIBLE
+    )
+
+
+def open_flags(*, session: Session, target: FlagTarget, target_id: int) -> int:
+    """How many unresolved flags a post has."""
+    query = select(func.count()).where(
+        Flag.target == target, Flag.target_id == target_id, Flag.resolved.is_(False)
+    )
+    return int(session.scalar(query) or 0)
