@@ -19,12 +19,12 @@ QUIET_PIP := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 # Reinstall when the project's dependencies change.
 DEPS_STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: help setup env rasa-env rasa-relock db demo run test test-fast lint format bench clean
+.PHONY: help setup env rasa-env browser rasa-relock db demo run test test-fast lint format bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: env rasa-env db demo ## Create both environments, migrate, load the demo help centre and index it
+setup: env rasa-env browser db demo ## Create both environments, install the test browser, load the demo help centre
 
 env: $(DEPS_STAMP) ## The main Python 3.11 environment (web, kb, action server, tests)
 
@@ -42,6 +42,9 @@ $(DEPS_STAMP): pyproject.toml
 rasa-env: ## The Rasa server's own Python 3.10 environment (cached outside the checkout)
 	@bash scripts/rasa-venv.sh
 
+browser: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
+	@command -v chromium >/dev/null || bash scripts/install-chromium.sh
+
 rasa-relock: ## Regenerate bot/requirements-rasa.txt from bot/requirements-rasa.in
 	@bash scripts/rasa-venv.sh --relock
 
@@ -54,11 +57,11 @@ demo: db ## Load the Juniper Outfitters demo help centre and build the search in
 run: setup ## Set up if needed, start Tier0 and print its URL
 	@$(TIER0) serve --port $(TIER0_PORT)
 
-test: env rasa-env ## Run every test: unit, real model, PostgreSQL, Rasa environment
+test: env rasa-env browser ## Run every test: unit, real model, PostgreSQL, Rasa, browser
 	@$(PY) -m pytest
 
 test-fast: env ## Only the fast unit tests
-	@$(PY) -m pytest -m "not model and not postgres and not rasa"
+	@$(PY) -m pytest -m "not model and not postgres and not rasa and not browser"
 
 lint: env ## ruff and mypy
 	@$(VENV)/bin/ruff check .
