@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.changes import record_change
@@ -254,6 +254,20 @@ def list_revisions(*, session: Session, article: Article) -> list[ArticleRevisio
 def list_categories(*, session: Session) -> list[Category]:
     """All categories in display order (position, then name)."""
     return list(session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def page_published(
+    *, session: Session, category: Category | None = None, offset: int = 0, limit: int = 20
+) -> tuple[list[Article], int]:
+    """One page of published articles by title (optionally in ``category``) and the total count."""
+    if offset < 0 or limit < 1:
+        raise ValueError(f"offset must be >= 0 and limit >= 1, got {offset} and {limit}")
+    where = [Article.status == ArticleStatus.PUBLISHED]
+    if category is not None:
+        where.append(Article.category_id == category.id)
+    total = session.scalar(select(func.count()).select_from(Article).where(*where)) or 0
+    query = select(Article).where(*where).order_by(Article.title, Article.id)
+    return list(session.scalars(query.offset(offset).limit(limit))), int(total)
 
 
 def _find_article(session: Session, *, external_id: str | None, slug: str | None) -> Article | None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,7 +41,17 @@ class CommunityError(ValueError):
 
 
 class NotFound(LookupError):
-    """The requested question does not exist."""
+    """The requested question or answer does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSummary:
+    """A question as a list shows it: its visible answers counted, accepted or not, their votes."""
+
+    question: Question
+    answers: int
+    accepted: bool
+    score: int
 
 
 @dataclass(frozen=True)
@@ -282,6 +292,77 @@ def list_questions(*, session: Session, include_hidden: bool = False) -> list[Qu
     if not include_hidden:
         query = query.where(Question.moderation == Moderation.VISIBLE)
     return list(session.scalars(query))
+
+
+def get_answer(*, session: Session, answer_id: int) -> Answer:
+    """The answer with ``answer_id``; raises NotFound."""
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        raise NotFound(f"no answer with id {answer_id}")
+    return answer
+
+
+def browse_questions(
+    *,
+    session: Session,
+    category: str | None = None,
+    unanswered: bool = False,
+    author_id: int | None = None,
+    include_held: bool = False,
+    status: QuestionStatus | str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[QuestionSummary], int]:
+    """One page of questions, newest first, with answer counts; and how many match in all.
+
+    Only visible questions and answers count unless ``include_held`` (an author's own list).
+    ``unanswered`` keeps questions without a visible answer; ``category`` is a category slug;
+    ``status`` keeps open, answered or closed questions only.
+    """
+    if limit < 1 or offset < 0:
+        raise ValueError("limit must be positive and offset not negative")
+    visible = Answer.moderation == Moderation.VISIBLE
+    stats = (
+        select(
+            Answer.question_id.label("question_id"),
+            func.count().label("answers"),
+            func.max(case((Answer.accepted, 1), else_=0)).label("accepted"),
+            func.sum(Answer.score).label("score"),
+        )
+        .where(visible)
+        .group_by(Answer.question_id)
+        .subquery()
+    )
+    conditions = []
+    if not include_held:
+        conditions.append(Question.moderation == Moderation.VISIBLE)
+    if author_id is not None:
+        conditions.append(Question.author_id == author_id)
+    if status is not None:
+        conditions.append(Question.status == _parse(QuestionStatus, status, "question status"))
+    if category is not None:
+        conditions.append(Question.category_id == _category(session, category).id)
+    if unanswered:
+        conditions.append(~exists().where(Answer.question_id == Question.id, visible))
+    total = session.scalar(select(func.count()).select_from(Question).where(*conditions)) or 0
+    query = (
+        select(Question, stats.c.answers, stats.c.accepted, stats.c.score)
+        .outerjoin(stats, stats.c.question_id == Question.id)
+        .where(*conditions)
+        .order_by(Question.created_at.desc(), Question.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    page = [
+        QuestionSummary(
+            question=question,
+            answers=int(answers or 0),
+            accepted=bool(accepted),
+            score=int(score or 0),
+        )
+        for question, answers, accepted, score in session.execute(query)
+    ]
+    return page, int(total)
 
 
 def _mark_accepted(question: Question, answer: Answer) -> bool:

@@ -20,7 +20,7 @@ from kb.documents import SearchDocument, Source
 from kb.embeddings import Embedder, make_embedder
 from kb.index_store import IndexMismatch, load_index, read_manifest, save_index
 from kb.models import Answer, Article, Moderation, Question
-from kb.results import SearchFilters, SearchResult
+from kb.results import Related, SearchFilters, SearchResult
 from kb.search import Mode, SearchEngine
 
 log = logging.getLogger(__name__)
@@ -252,3 +252,15 @@ class KnowledgeBase:
             suggest_threshold=self.settings.suggest_threshold,
         )
         return replace(result, decision=decision)
+
+    def related(
+        self, key: str, *, limit: int = 5, filters: SearchFilters | None = None
+    ) -> list[Related]:
+        """Published official articles nearest in meaning to the document ``key``, excluding it.
+
+        ``key`` is an index key such as ``article:12``; pass ``filters`` to widen the choice
+        (e.g. to community threads too).
+        """
+        self.sync()
+        filters = filters or SearchFilters(sources=frozenset({Source.OFFICIAL}))
+        return self.search_engine.related(key, limit=limit, filters=filters)

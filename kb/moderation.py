@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kb.community import CommunityError, set_moderation
+from kb.config import Settings
 from kb.models import Answer, Flag, FlagTarget, Moderation, Question, User, utcnow
 
 MAX_FLAG_REASON = 500
@@ -28,6 +29,15 @@ class PostRules:
     held_keywords: Sequence[str] = ()
     new_account_days: int = 3
     new_account_max_links: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PostRules:
+        """The rules configured in ``settings``."""
+        return cls(
+            held_keywords=tuple(settings.held_keywords),
+            new_account_days=settings.new_account_days,
+            new_account_max_links=settings.new_account_max_links,
+        )
 
 
 class LinkLimitExceeded(CommunityError):
@@ -118,3 +128,24 @@ def open_flags(*, session: Session, target: FlagTarget, target_id: int) -> int:
         Flag.target == target, Flag.target_id == target_id, Flag.resolved.is_(False)
     )
     return int(session.scalar(query) or 0)
+
+
+def has_flagged(*, session: Session, post: Question | Answer, user: User) -> bool:
+    """Whether ``user`` has already flagged ``post``."""
+    return bool(flagged_by(session=session, user=user, posts=[post]))
+
+
+def flagged_by(
+    *, session: Session, user: User, posts: Sequence[Question | Answer]
+) -> set[tuple[FlagTarget, int]]:
+    """Which of ``posts`` ``user`` has flagged, as (target, id) pairs, in one query."""
+    questions = [p.id for p in posts if isinstance(p, Question)]
+    answers = [p.id for p in posts if isinstance(p, Answer)]
+    if not questions and not answers:
+        return set()
+    query = select(Flag.target, Flag.target_id).where(
+        Flag.user_id == user.id,
+        ((Flag.target == FlagTarget.QUESTION) & Flag.target_id.in_(questions))
+        | ((Flag.target == FlagTarget.ANSWER) & Flag.target_id.in_(answers)),
+    )
+    return {(FlagTarget(target), target_id) for target, target_id in session.execute(query)}

@@ -61,3 +61,15 @@ class SearchResult:
     decision: Decision = Decision.HANDOVER
     corrected_query: str | None = None
     total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A document near another in meaning (see ``SearchEngine.related``)."""
+
+    key: str
+    ref: str
+    title: str
+    source: Source
+    category: str | None
+    score: float

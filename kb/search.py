@@ -14,7 +14,7 @@ from kb.chunking import passages_for
 from kb.confidence import ConfidenceModel
 from kb.documents import Passage, PassageKind, SearchDocument
 from kb.keyword_index import KeywordIndex, KeywordScores
-from kb.results import SearchFilters, SearchHit, SearchResult
+from kb.results import Related, SearchFilters, SearchHit, SearchResult
 from kb.snippets import make_snippet
 from kb.spelling import SpellingCorrector, changed_words
 from kb.text import tokens, words
@@ -298,6 +298,49 @@ class SearchEngine:
             corrected_query=corrected if typo else None,
             total=len(ranked),
         )
+
+    def related(
+        self, key: str, *, limit: int = 5, filters: SearchFilters | None = None
+    ) -> list[Related]:
+        """Documents nearest in meaning to the document ``key`` (never itself), best first.
+
+        The document is represented by the normalised mean of its passage vectors; another
+        document scores the best inner product of any of its passages with it. Candidates come
+        from the vector index and are re-scored exactly from the stored vectors. Unknown keys
+        give an empty list.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be ≥ 1, got {limit}")
+        filters = filters or SearchFilters()
+        with self._lock:
+            own = self._doc_passages.get(key)
+            if not own or self._vector_index is None:
+                return []
+            centre = self._vectors[own].mean(axis=0)
+            norm = float(np.linalg.norm(centre))
+            if norm == 0.0:
+                return []
+            query = (centre / norm).astype(np.float32)[None, :]
+            total = len(self._vector_index)
+            wanted = min(total, max(self.params.dense_candidates, 8 * limit))
+            while True:
+                _, found = self._vector_index.search(query, wanted)
+                keys: dict[str, None] = {}  # candidate documents, in order of first passage
+                for pid in found[0].tolist():
+                    passage = self._passages.get(pid)
+                    if passage is None or passage.doc_key == key or passage.doc_key in keys:
+                        continue
+                    if _allowed(self._docs[passage.doc_key], filters):
+                        keys[passage.doc_key] = None
+                if len(keys) >= limit or wanted >= total:
+                    break
+                wanted = min(total, wanted * 4)
+            scored = [
+                (float((self._vectors[self._doc_passages[k]] @ query[0]).max()), k) for k in keys
+            ]
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            docs = [(self._docs[k], score) for score, k in scored[:limit]]
+        return [Related(d.key, d.ref, d.title, d.source, d.category, s) for d, s in docs]
 
     def _rank(
         self,

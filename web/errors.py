@@ -80,6 +80,12 @@ def init_app(app: Flask) -> None:
             wrapped = app.make_response((body, code))
             wrapped.headers["Retry-After"] = str(retry_after)
             return wrapped, code
+        allowed = getattr(error, "valid_methods", None)
+        if status == 405 and allowed:
+            body, code = response
+            wrapped = app.make_response((body, code))
+            wrapped.headers["Allow"] = ", ".join(allowed)
+            return wrapped, code
         return response
 
     @app.errorhandler(Exception)

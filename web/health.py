@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, redirect, url_for
 from sqlalchemy import text
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from web.extensions import knowledge_base
 
@@ -28,3 +29,9 @@ def healthz() -> tuple[Response, int]:
         passages=kb.search_engine.passage_count,
         content_version=kb.content_version,
     ), status
+
+
+@bp.get("/favicon.ico")
+def favicon() -> WerkzeugResponse:
+    """Browsers ask for /favicon.ico on their own; point them at the real icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

@@ -85,9 +85,11 @@ def _ip() -> str:
 
 
 def limit_posting(view: F) -> F:
-    """Per-user and per-IP limits on creating community posts (the IP gets three users' worth)."""
-    per_user = limiter.limit(lambda: settings().post_rate_limit, key_func=_user_or_ip, scope="post")
-    per_ip = limiter.limit(
+    """One posting budget per user and per IP across every posting route (the IP gets three users' worth)."""
+    per_user = limiter.shared_limit(
+        lambda: settings().post_rate_limit, key_func=_user_or_ip, scope="post"
+    )
+    per_ip = limiter.shared_limit(
         lambda: _scaled(settings().post_rate_limit, 3), key_func=_ip, scope="post-ip"
     )
     return per_ip(per_user(view))  # type: ignore[return-value]
@@ -95,8 +97,10 @@ def limit_posting(view: F) -> F:
 
 def limit_voting(view: F) -> F:
     """Per-user and per-IP limits on votes, flags and feedback."""
-    per_user = limiter.limit(lambda: settings().vote_rate_limit, key_func=_user_or_ip, scope="vote")
-    per_ip = limiter.limit(
+    per_user = limiter.shared_limit(
+        lambda: settings().vote_rate_limit, key_func=_user_or_ip, scope="vote"
+    )
+    per_ip = limiter.shared_limit(
         lambda: _scaled(settings().vote_rate_limit, 3), key_func=_ip, scope="vote-ip"
     )
     return per_ip(per_user(view))  # type: ignore[return-value]
@@ -104,9 +108,10 @@ def limit_voting(view: F) -> F:
 
 def limit_sign_in(view: F) -> F:
     """Per-IP limits on sign-in and sign-up attempts."""
-    return limiter.limit(lambda: settings().sign_in_rate_limit, key_func=_ip, scope="sign-in")(  # type: ignore[return-value]
-        view
+    limit = limiter.shared_limit(
+        lambda: settings().sign_in_rate_limit, key_func=_ip, scope="sign-in"
     )
+    return limit(view)  # type: ignore[return-value]
 
 
 def _scaled(limits: str, factor: int) -> str:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from kb.knowledge_base import KnowledgeBase
+from kb.models import SearchEvent
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -58,3 +65,34 @@ def test_unknown_route_is_json_404(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"]["status"] == 404
+
+
+def test_search_hits_link_to_their_pages(client: FlaskClient) -> None:
+    """Each hit carries the absolute URL of its article or community question."""
+    hits = client.get("/api/v1/search?q=boots&limit=20").get_json()["hits"]
+    official = next(h for h in hits if h["source"] == "official")
+    community = next(h for h in hits if h["source"] == "community")
+    assert official["url"] == f"http://localhost/articles/{official['ref']}"
+    assert community["url"] == f"http://localhost/community/questions/{community['ref']}"
+
+
+def test_search_is_recorded_for_analytics(client: FlaskClient, demo_kb: KnowledgeBase) -> None:
+    """Every API search is stored with channel 'api', its result count and confidence."""
+    query = f"waterproof boots {uuid.uuid4().hex[:8]}"
+    body = client.get("/api/v1/search", query_string={"q": query, "source": "official"}).get_json()
+    with demo_kb.sessions() as session:
+        event = session.scalars(select(SearchEvent).where(SearchEvent.query == query)).one()
+    assert event.channel == "api"
+    assert event.result_count == body["total"]
+    assert event.top_confidence == pytest.approx(body["confidence"], abs=1e-3)
+    assert event.filters == {"source": ["official"]}
+    assert event.zero_result is (body["total"] == 0)
+
+
+def test_search_rejects_unknown_parameters(client: FlaskClient) -> None:
+    """A mistyped parameter is named, with the ones that exist."""
+    response = client.get("/api/v1/search?q=boots&categroy=returns")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert set(error["fields"]) == {"categroy"}
+    assert "category" in error["fields"]["categroy"]

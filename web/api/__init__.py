@@ -1,4 +1,4 @@
-"""The JSON API, version 1."""
+"""The JSON API, version 1: search, categories, articles and community Q&A, with an OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,4 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from web.api import views  # noqa: E402,F401  (registers the routes on bp)
+# Importing the modules registers their routes and error handlers on bp.
+from web.api import articles, community, errors, search, spec  # noqa: E402,F401
+
+errors.register(bp)

@@ -1,26 +1,106 @@
-"""Account views (sign up, sign in, sign out)."""
+"""Account views: sign up, sign in, sign out."""
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+import logging
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from kb.accounts import EmailTaken
 from web.auth import bp
+from web.auth.forms import SignInForm, SignUpForm
+from web.auth.identity import Account
+from web.auth.service import AccountSuspended, SignInFailed, authenticate, local_path, register
+from web.db import db_session
+from web.security import limit_sign_in
+
+log = logging.getLogger(__name__)
+
+Page = str | tuple[str, int] | Response
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in() -> Response:
-    """Sign in."""
-    return redirect(url_for("help.home"))
+def _next_path(form_value: str | None = None) -> str | None:
+    """The local page to return to, from the form or the query string."""
+    return local_path(form_value or request.args.get("next"))
 
 
-@bp.route("/sign-up", methods=["GET", "POST"])
-def sign_up() -> Response:
-    """Create an account."""
-    return redirect(url_for("help.home"))
+def _done(target: str | None) -> Response:
+    """Go where the person was heading, or to the community."""
+    return redirect(target or url_for("community.index"))
+
+
+@bp.get("/sign-in")
+def sign_in() -> Page:
+    """The sign-in form."""
+    if current_user.is_authenticated:
+        return _done(_next_path())
+    form = SignInForm(next=_next_path() or "")
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-in", endpoint="sign_in_submit")
+@limit_sign_in
+def sign_in_submit() -> Page:
+    """Check the email and password and start a session."""
+    form = SignInForm()
+    if not form.validate():
+        return render_template("auth/sign_in.html", form=form), 400
+    session = db_session()
+    try:
+        user = authenticate(session=session, email=form.email.data, password=form.password.data)
+    except (SignInFailed, AccountSuspended) as error:
+        form.form_errors.append(str(error))
+        return render_template("auth/sign_in.html", form=form), 400
+    login_user(Account.from_user(user), remember=bool(form.remember.data))
+    flash(f"Welcome back, {user.display_name}.", "success")
+    return _done(_next_path(form.next.data))
+
+
+@bp.get("/sign-up")
+def sign_up() -> Page:
+    """The create-an-account form."""
+    if current_user.is_authenticated:
+        return _done(_next_path())
+    form = SignUpForm(next=_next_path() or "")
+    return render_template("auth/sign_up.html", form=form)
+
+
+@bp.post("/sign-up", endpoint="sign_up_submit")
+@limit_sign_in
+def sign_up_submit() -> Page:
+    """Create the account and sign the person in."""
+    form = SignUpForm()
+    if not form.validate():
+        return render_template("auth/sign_up.html", form=form), 400
+    target = _next_path(form.next.data)
+    if form.caught_bot():
+        log.warning("Sign-up honeypot filled from %s; nothing stored", request.remote_addr)
+        flash("Your account is ready. Welcome!", "success")
+        return _done(target)
+    session = db_session()
+    try:
+        user = register(
+            session=session,
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+        )
+    except EmailTaken:
+        form.email.errors.append(
+            "An account with this email address already exists. Sign in instead?"
+        )
+        return render_template("auth/sign_up.html", form=form, email_taken=True), 400
+    session.commit()
+    login_user(Account.from_user(user))
+    flash(f"Your account is ready. Welcome, {user.display_name}!", "success")
+    return _done(target)
 
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    """Sign out."""
+    """End the session."""
+    logout_user()
+    flash("You're signed out.", "info")
     return redirect(url_for("help.home"))

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("help", __name__)
 
-from web.help import views  # noqa: E402,F401
+from web.help import errors, search_views, views  # noqa: E402,F401
