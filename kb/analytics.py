@@ -6,7 +6,7 @@ The raw data for the content-gap report and dashboards. Functions flush; the cal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from kb.results import SearchFilters, SearchResult
 
 CHANNELS = frozenset({"page", "instant", "ask", "api", "bot"})
 MAX_QUERY = 500
+ASK_ATTEMPT_WINDOW = timedelta(minutes=30)
+"""Ask-flow searches by one visitor within this time, before a click or a post, are one attempt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,51 @@ def record_search(
     session.add(event)
     session.flush()
     return event
+
+
+def record_ask_search(
+    *,
+    session: Session,
+    result: SearchResult,
+    visitor_id: str,
+    user_id: int | None = None,
+    now: datetime | None = None,
+) -> SearchEvent:
+    """Record the suggestions shown while someone writes a question: one event per attempt.
+
+    Live suggestions search as the person types; counting each pause as an attempt would inflate
+    deflections, so the visitor's open attempt (no click, no post, recent) is updated in place.
+    """
+    now = now or utcnow()
+    open_attempt = None
+    if visitor_id:
+        open_attempt = session.scalars(
+            select(SearchEvent)
+            .where(
+                SearchEvent.channel == "ask",
+                SearchEvent.visitor_id == visitor_id[:64],
+                SearchEvent.clicked_at.is_(None),
+                SearchEvent.question_id.is_(None),
+                SearchEvent.created_at >= now - ASK_ATTEMPT_WINDOW,
+            )
+            .order_by(SearchEvent.id.desc())
+            .limit(1)
+        ).first()
+    if open_attempt is None:
+        return record_search(
+            session=session, result=result, channel="ask", visitor_id=visitor_id, user_id=user_id
+        )
+    open_attempt.query = result.query[:MAX_QUERY]
+    open_attempt.corrected_query = (result.corrected_query or None) and result.corrected_query[
+        :MAX_QUERY
+    ]
+    open_attempt.result_count = result.total
+    open_attempt.top_confidence = float(result.confidence)
+    open_attempt.decision = result.decision.value
+    open_attempt.zero_result = result.total == 0
+    open_attempt.user_id = open_attempt.user_id or user_id
+    session.flush()
+    return open_attempt
 
 
 def record_click(

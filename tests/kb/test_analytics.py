@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kb.analytics import (
     deflections,
+    record_ask_search,
     record_click,
     record_posted_question,
     record_search,
@@ -102,3 +103,35 @@ def test_posted_question_needs_an_ask_event(session: Session) -> None:
     """Only ask-flow searches are linked to questions."""
     event = record_search(session=session, result=_result("x", 1), channel="page")
     assert not record_posted_question(session=session, event_id=event.id, question_id=1)
+
+
+def test_live_suggestions_while_typing_are_one_ask_attempt(session: Session) -> None:
+    """Each pause while typing a question updates the visitor's open attempt, not a new one."""
+    since = utcnow() - timedelta(seconds=1)
+    before = deflections(session=session, since=since)
+    first = record_ask_search(session=session, result=_result("boots", 3), visitor_id="anon:t1")
+    second = record_ask_search(
+        session=session, result=_result("boots leak in rain", 2), visitor_id="anon:t1"
+    )
+    assert second.id == first.id and second.query == "boots leak in rain"
+    other = record_ask_search(session=session, result=_result("boots", 3), visitor_id="anon:t2")
+    assert other.id != first.id
+    record_click(session=session, event_id=first.id, ref="waterproofing", source="official")
+    # After a click the attempt is closed: typing again starts a new one.
+    third = record_ask_search(session=session, result=_result("zip", 1), visitor_id="anon:t1")
+    assert third.id != first.id
+    after = deflections(session=session, since=since)
+    assert after.shown - before.shown == 3
+    assert after.deflected - before.deflected == 1
+
+
+def test_an_old_open_attempt_is_not_reused(session: Session) -> None:
+    """Coming back an hour later is a new attempt."""
+    first = record_ask_search(session=session, result=_result("tent", 1), visitor_id="anon:t3")
+    later = record_ask_search(
+        session=session,
+        result=_result("tent pole", 1),
+        visitor_id="anon:t3",
+        now=utcnow() + timedelta(hours=1),
+    )
+    assert later.id != first.id

@@ -58,8 +58,8 @@ def similar(
     if len(title) < MIN_TITLE:
         return Suggestions(title=title, event_id=None, items=[])
     result = knowledge_base.search(title, limit=LIMIT)
-    event = analytics.record_search(
-        session=session, result=result, channel="ask", visitor_id=visitor_id, user_id=user_id
+    event = analytics.record_ask_search(
+        session=session, result=result, visitor_id=visitor_id, user_id=user_id
     )
     items = [
         Suggestion(
