@@ -10,6 +10,13 @@ from kb.text import stem, stopwords
 SNIPPET_CHARS = 240
 
 
+# Words that carry no meaning in a question: never highlighted, even if the search matched them.
+QUESTION_WORDS = frozenset(
+    "i me my mine we us our you your can could do does did how what when where why which who "
+    "is am are was were be been have has had will would should".split()
+)
+
+
 @lru_cache(maxsize=4096)
 def _prefix_pattern(query_stems: frozenset[str]) -> re.Pattern[str] | None:
     """A regex for words that may stem to a query stem: they start with its first four letters."""
@@ -28,7 +35,7 @@ def _matches(text: str, query_stems: frozenset[str]) -> list[tuple[int, int]]:
     found = []
     for match in pattern.finditer(text):
         word = match.group(0).lower()
-        if word not in stop and stem(word) in query_stems:
+        if word not in stop and word not in QUESTION_WORDS and stem(word) in query_stems:
             found.append((match.start(), match.end()))
     return found
 

@@ -121,3 +121,10 @@ def test_custom_width_bounds_the_snippet() -> None:
 
     assert len(snippet) <= 62
     assert marked(snippet, spans) == ["boots"]
+
+
+def test_question_words_are_never_highlighted() -> None:
+    """'Can I still return my boots?' marks return and boots, not I, my or can."""
+    text = "Can I still return my boots?"
+    snippet, spans = make_snippet(text, stems("can i return my boots"))
+    assert [snippet[a:b] for a, b in spans] == ["return", "boots"]
