@@ -84,26 +84,26 @@ def _ip() -> str:
     return f"ip:{get_remote_address()}"
 
 
-def limit_posting(view: F) -> F:
-    """One posting budget per user and per IP across every posting route (the IP gets three users' worth)."""
-    per_user = limiter.shared_limit(
-        lambda: settings().post_rate_limit, key_func=_user_or_ip, scope="post"
-    )
-    per_ip = limiter.shared_limit(
-        lambda: _scaled(settings().post_rate_limit, 3), key_func=_ip, scope="post-ip"
-    )
-    return per_ip(per_user(view))  # type: ignore[return-value]
+def _budget(limits: Callable[[Settings], str], scope: str) -> Callable[[F], F]:
+    """One budget per account and one per address (three accounts' worth) across every route."""
+
+    def decorate(view: F) -> F:
+        per_user = limiter.shared_limit(
+            lambda: limits(settings()), key_func=_user_or_ip, scope=scope
+        )
+        per_ip = limiter.shared_limit(
+            lambda: _scaled(limits(settings()), 3), key_func=_ip, scope=f"{scope}-ip"
+        )
+        return per_ip(per_user(view))  # type: ignore[return-value]
+
+    return decorate
 
 
-def limit_voting(view: F) -> F:
-    """Per-user and per-IP limits on votes, flags and feedback."""
-    per_user = limiter.shared_limit(
-        lambda: settings().vote_rate_limit, key_func=_user_or_ip, scope="vote"
-    )
-    per_ip = limiter.shared_limit(
-        lambda: _scaled(settings().vote_rate_limit, 3), key_func=_ip, scope="vote-ip"
-    )
-    return per_ip(per_user(view))  # type: ignore[return-value]
+limit_posting = _budget(lambda s: s.post_rate_limit, "post")
+"""Rate limits on creating community posts, shared by the site and the API."""
+
+limit_voting = _budget(lambda s: s.vote_rate_limit, "vote")
+"""Rate limits on votes, flags, acceptances and article feedback."""
 
 
 def limit_sign_in(view: F) -> F:

@@ -40,10 +40,16 @@ def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]
     kb.close()
 
 
+def build_app(kb: KnowledgeBase, *, csrf: bool = True, **settings: object) -> Flask:
+    """The app on ``kb`` in testing mode; CSRF off lets tests post forms directly."""
+    config = {"TESTING": True, "WTF_CSRF_ENABLED": csrf}
+    return create_app(config, settings=kb.settings.model_copy(update=settings), knowledge_base=kb)
+
+
 @pytest.fixture
 def app(demo_kb: KnowledgeBase) -> Flask:
     """The Flask app in testing mode."""
-    return create_app({"TESTING": True}, settings=demo_kb.settings, knowledge_base=demo_kb)
+    return build_app(demo_kb)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from kb.accounts import create_customer
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Role, User, utcnow
+from tests.web.conftest import build_app
 from web import create_app
 
 ASK = "/api/v1/community/questions"
@@ -22,11 +23,7 @@ ASK = "/api/v1/community/questions"
 @pytest.fixture
 def app(demo_kb: KnowledgeBase) -> Flask:
     """The app with CSRF off, so tests can post JSON without a token."""
-    return create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
-        settings=demo_kb.settings,
-        knowledge_base=demo_kb,
-    )
+    return build_app(demo_kb, csrf=False)
 
 
 def unique_title(prefix: str = "How do I") -> str:
@@ -346,10 +343,7 @@ def test_posts_need_the_csrf_header(demo_kb: KnowledgeBase) -> None:
 
 def test_posting_is_rate_limited(demo_kb: KnowledgeBase) -> None:
     """Past the configured posting rate, posts answer 429 in JSON with Retry-After."""
-    settings = demo_kb.settings.model_copy(update={"post_rate_limit": "2 per minute"})
-    app = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings, knowledge_base=demo_kb
-    )
+    app = build_app(demo_kb, csrf=False, post_rate_limit="2 per minute")
     client = app.test_client()
     sign_in(app, client, make_user(demo_kb))
     assert ask(client).status_code == 201

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from kb.knowledge_base import KnowledgeBase
 from kb.models import User
+from tests.web.conftest import build_app
 from tests.web.people import PASSWORD, sign_up, unique, user
 from web import create_app
 from web.auth.service import local_path
@@ -19,11 +20,7 @@ from web.auth.service import local_path
 @pytest.fixture
 def app(demo_kb: KnowledgeBase) -> Flask:
     """The app with CSRF off, so tests can post forms directly."""
-    return create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
-        settings=demo_kb.settings,
-        knowledge_base=demo_kb,
-    )
+    return build_app(demo_kb, csrf=False)
 
 
 def form(**fields: str) -> dict[str, str]:
@@ -305,10 +302,7 @@ def test_local_path() -> None:
 
 def test_sign_in_is_rate_limited_per_ip(demo_kb: KnowledgeBase) -> None:
     """Too many attempts from one address get a 429 page; viewing the form is not limited."""
-    settings = demo_kb.settings.model_copy(update={"sign_in_rate_limit": "2 per minute"})
-    app = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings, knowledge_base=demo_kb
-    )
+    app = build_app(demo_kb, csrf=False, sign_in_rate_limit="2 per minute")
     client = app.test_client()
     data = {"email": "nobody@example.com", "password": "wrong password"}
     assert [client.post("/account/sign-in", data=data).status_code for _ in range(2)] == [400, 400]

@@ -12,19 +12,15 @@ from sqlalchemy import select
 
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Flag, Moderation, User
+from tests.web.conftest import build_app
 from tests.web.people import answer, answer_row, ask, question_row, sign_up, unique, user
-from web import create_app
 from web.community.service import NotAllowed, acting_user
 
 
 @pytest.fixture
 def app(demo_kb: KnowledgeBase) -> Flask:
     """The app with CSRF off, so tests can post forms directly."""
-    return create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
-        settings=demo_kb.settings,
-        knowledge_base=demo_kb,
-    )
+    return build_app(demo_kb, csrf=False)
 
 
 @dataclass
@@ -203,10 +199,7 @@ def test_vote_needs_an_account_and_an_answer(client: FlaskClient, thread: Thread
 
 def test_voting_is_rate_limited(demo_kb: KnowledgeBase) -> None:
     """Past the voting limit a person gets a 429."""
-    settings = demo_kb.settings.model_copy(update={"vote_rate_limit": "2 per minute"})
-    app = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings, knowledge_base=demo_kb
-    )
+    app = build_app(demo_kb, csrf=False, vote_rate_limit="2 per minute")
     asker, helper = person(app), person(app)
     question_id = ask(asker, unique("Limits "))
     answer_id = answer(helper, question_id, "An answer")
@@ -343,10 +336,7 @@ def test_xss_payloads_are_stored_as_text_and_rendered_inert(
     demo_kb: KnowledgeBase, payload: str
 ) -> None:
     """Markup is stripped on save, everything is escaped or sanitised on render."""
-    settings = demo_kb.settings.model_copy(update={"new_account_days": 0})  # links allowed
-    app = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings, knowledge_base=demo_kb
-    )
+    app = build_app(demo_kb, csrf=False, new_account_days=0)  # links allowed
     asker, helper = person(app), person(app)
     question_id = ask(asker, unique("XSS ") + payload, payload)
     answer_id = answer(helper, question_id, payload)

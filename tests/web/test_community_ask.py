@@ -13,6 +13,7 @@ from sqlalchemy import select
 from kb.analytics import deflections
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Moderation, SearchEvent, User
+from tests.web.conftest import build_app
 from tests.web.people import ask, question_row, questions_titled, sign_up, unique, user
 from web import create_app
 
@@ -20,11 +21,7 @@ from web import create_app
 @pytest.fixture
 def app(demo_kb: KnowledgeBase) -> Flask:
     """The app with CSRF off, so tests can post forms directly."""
-    return create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
-        settings=demo_kb.settings,
-        knowledge_base=demo_kb,
-    )
+    return build_app(demo_kb, csrf=False)
 
 
 def event(kb: KnowledgeBase, event_id: int) -> SearchEvent:
@@ -270,10 +267,7 @@ def test_suspended_accounts_cannot_post(client: FlaskClient, demo_kb: KnowledgeB
 
 def test_posting_is_rate_limited(demo_kb: KnowledgeBase) -> None:
     """Past the posting limit a person gets the 429 page."""
-    settings = demo_kb.settings.model_copy(update={"post_rate_limit": "2 per minute"})
-    app = create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings, knowledge_base=demo_kb
-    )
+    app = build_app(demo_kb, csrf=False, post_rate_limit="2 per minute")
     client = app.test_client()
     sign_up(client)
     ask(client, unique("First "))

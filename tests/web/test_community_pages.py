@@ -11,18 +11,14 @@ from sqlalchemy import select
 
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Question
+from tests.web.conftest import build_app
 from tests.web.people import answer, ask, sign_up, unique
-from web import create_app
 
 
 @pytest.fixture
 def app(demo_kb: KnowledgeBase) -> Flask:
     """The app with CSRF off, so tests can post forms directly."""
-    return create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
-        settings=demo_kb.settings,
-        knowledge_base=demo_kb,
-    )
+    return build_app(demo_kb, csrf=False)
 
 
 def demo_question(kb: KnowledgeBase, title: str) -> Question:

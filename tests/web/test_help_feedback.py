@@ -14,7 +14,7 @@ from kb.articles import save_article
 from kb.db import transaction
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Article, ArticleFeedback, ChatStart
-from web import create_app
+from tests.web.conftest import build_app
 
 SLUG = "change-or-cancel-an-order"
 ARTICLE = f"/articles/{SLUG}"
@@ -24,11 +24,7 @@ FEEDBACK = f"{ARTICLE}/feedback"
 @pytest.fixture
 def form_app(demo_kb: KnowledgeBase) -> Flask:
     """The app with CSRF checks off, for testing what the forms do."""
-    return create_app(
-        {"TESTING": True, "WTF_CSRF_ENABLED": False},
-        settings=demo_kb.settings,
-        knowledge_base=demo_kb,
-    )
+    return build_app(demo_kb, csrf=False)
 
 
 @pytest.fixture
