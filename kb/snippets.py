@@ -12,8 +12,42 @@ SNIPPET_CHARS = 240
 
 # Words that carry no meaning in a question: never highlighted, even if the search matched them.
 QUESTION_WORDS = frozenset(
-    "i me my mine we us our you your can could do does did how what when where why which who "
-    "is am are was were be been have has had will would should".split()
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "how",
+        "what",
+        "when",
+        "where",
+        "why",
+        "which",
+        "who",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "should",
+    ]
 )
 
 
