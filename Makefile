@@ -19,7 +19,7 @@ QUIET_PIP := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 # Reinstall when the project's dependencies change.
 DEPS_STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: help setup env rasa-env browser rasa-relock db demo run test test-fast lint format bench clean
+.PHONY: help setup env rasa-env model browser rasa-relock db demo run test test-fast lint format bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ $(DEPS_STAMP): pyproject.toml
 rasa-env: ## The Rasa server's own Python 3.10 environment (cached outside the checkout)
 	@bash scripts/rasa-venv.sh
 
+model: rasa-env ## Train the Rasa model if config.yml, bot/domain.yml or training_data/ changed (cached)
+	@bash scripts/train-rasa.sh
+
 browser: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@command -v chromium >/dev/null || bash scripts/install-chromium.sh
 
@@ -54,10 +57,10 @@ db: env ## Apply database migrations
 demo: db ## Load the Juniper Outfitters demo help centre and build the search index
 	@$(TIER0) demo
 
-run: setup ## Set up if needed, start Tier0 and print its URL
-	@$(TIER0) serve --port $(TIER0_PORT)
+run: setup model ## Set up if needed, start the bot, the action server and the web app; print the URL
+	@$(TIER0) run --port $(TIER0_PORT)
 
-test: env rasa-env browser ## Run every test: unit, real model, PostgreSQL, Rasa, browser
+test: env rasa-env model browser ## Run every test: unit, real model, PostgreSQL, Rasa, browser
 	@$(PY) -m pytest
 
 test-fast: env ## Only the fast unit tests

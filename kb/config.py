@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -140,12 +141,120 @@ class Settings(BaseSettings):
     )
     # -- service levels ----------------------------------------------------------------------
     service_plans: list[ServicePlan] = Field(default_factory=lambda: list(DEFAULT_PLANS))
+    # -- chat (see docs/chat.md) --------------------------------------------------------------
+    rasa_url: str = Field(
+        default="http://127.0.0.1:5005",
+        description="The Rasa server; web posts to its REST channel.",
+    )
+    actions_url: str = Field(
+        default="http://127.0.0.1:5055", description="The Rasa action server (health checks)."
+    )
+    bot_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=300,
+        description="How long web waits for the bot's reply before passing the chat to a person.",
+    )
+    identity_secret: str = Field(
+        default="",
+        description="Shared secret the host site signs widget identities with (HMAC-SHA256); "
+        "set it in the environment only. Empty: signed identity is disabled.",
+    )
+    widget_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Sites that may call the chat API from the browser (CORS), e.g. "
+        '["https://shop.example.com"]; "*" allows any site.',
+    )
+    chat_rate_limit: str = Field(
+        default="20 per minute;300 per hour",
+        description="Messages one conversation may send.",
+    )
+    chat_ip_rate_limit: str = Field(
+        default="60 per minute;1000 per hour",
+        description="Chats started plus messages sent from one address.",
+    )
+    chat_poll_rate_limit: str = Field(
+        default="120 per minute", description="Message list reads per conversation (polling)."
+    )
+
+    # -- chat assistant: escalation to a person (see docs/chat.md and bot/escalation.yml) ------
+    escalation_rules: Path | None = Field(
+        default=None,
+        description="YAML file of topics and phrases that always go to a person, abusive words and "
+        "ways of asking for a person (TIER0_ESCALATION_RULES); None: the bundled "
+        "bot/escalation.yml.",
+    )
+    escalate_on_tone: bool = Field(
+        default=True, description="Hand over when the customer's tone turns strongly negative."
+    )
+    abusive_tone_threshold: float = Field(
+        default=-0.35,
+        ge=-1.0,
+        le=1.0,
+        description="A message with abusive words and a VADER compound at or below this hands over.",
+    )
+    negative_tone_threshold: float = Field(
+        default=-0.6,
+        ge=-1.0,
+        le=1.0,
+        description="Strongly negative: an expressed frustration at or below this hands over at once.",
+    )
+    tone_trend_threshold: float = Field(
+        default=-0.4,
+        ge=-1.0,
+        le=1.0,
+        description="Hand over when the average tone of the last frustration_turns messages is at "
+        "or below this and getting worse.",
+    )
+    frustration_turns: int = Field(
+        default=3, ge=2, le=20, description="Customer messages the tone trend is measured over."
+    )
+    max_failed_answers: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description="Failed answers (rejected or none found) that hand over; 0 = never.",
+    )
+    repeat_limit: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="The same question asked this many times hands over; 0 = never.",
+    )
+    repeat_similarity: float = Field(
+        default=0.8,
+        gt=0.0,
+        le=1.0,
+        description="Word overlap (Jaccard, stemmed, stop words removed) at which two questions count "
+        "as the same.",
+    )
+    followup_max_words: int = Field(
+        default=6,
+        ge=0,
+        le=50,
+        description="Messages this short are also searched together with the previous question.",
+    )
 
     @field_validator("data_dir", "cache_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         """Expand ``~`` so a path from the environment works as users expect."""
         return value.expanduser()
+
+    @field_validator("widget_allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        """Origins as browsers send them: ``scheme://host[:port]``, no path; or ``*``."""
+        origins = []
+        for origin in value:
+            cleaned = origin.strip().rstrip("/").lower()
+            if cleaned != "*" and not re.fullmatch(r"https?://[^/\s?#]+", cleaned):
+                raise ValueError(
+                    f"{origin!r} is not an origin; write it like https://shop.example.com "
+                    "(scheme and host, optional port, no path), or *"
+                )
+            origins.append(cleaned)
+        return origins
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 models: articles with revisions, categories, phrasings and community Q&A."""
+"""SQLAlchemy 2.0 models: articles with revisions, categories, phrasings, community Q&A and chats."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -350,3 +351,150 @@ class SearchEvent(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+
+
+# -- chat and handoff ------------------------------------------------------------------------
+
+
+class ConversationState(enum.StrEnum):
+    """Who answers a chat: the bot, nobody yet (waiting for a person), a person, or nobody (done)."""
+
+    BOT = "bot"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+
+
+class Sender(enum.StrEnum):
+    """Who wrote a chat message."""
+
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class EscalationState(enum.StrEnum):
+    """Where a handed-over conversation is; ``bot`` once an agent handed it back to the bot."""
+
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    BOT = "bot"
+
+
+class Customer(Base):
+    """A customer of the company using Tier0, known from a verified widget identity or an import."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    plan: Mapped[str] = mapped_column(String(32), default="free")
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Conversation(Base):
+    """One chat between a website visitor and the bot or the support team.
+
+    ``public_id`` names it in URLs; the visitor proves it is theirs with a token whose SHA-256
+    is all that is stored.
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str | None] = mapped_column(String(254))
+    state: Mapped[ConversationState] = mapped_column(
+        _enum(ConversationState), default=ConversationState.BOT, index=True
+    )
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    asked_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    handed_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_customer_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
+
+
+class Message(Base):
+    """One chat message; ids only grow within a conversation, so clients page with ``after``."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    sender: Mapped[Sender] = mapped_column(_enum(Sender))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # A customer's button payload, or for system messages what the message is (e.g. "availability").
+    payload: Mapped[str | None] = mapped_column(String(500))
+    buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    articles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column()
+    tone: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Escalation(Base):
+    """A conversation handed to the support team, with everything the bot knew at that moment."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_state_created_at", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[EscalationState] = mapped_column(
+        _enum(EscalationState), default=EscalationState.QUEUED
+    )
+    reason: Mapped[str] = mapped_column(String(32))
+    reason_detail: Mapped[str] = mapped_column(String(500), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # The handoff payload under "handoff" and the transcript at handoff time under "transcript".
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    plan: Mapped[str] = mapped_column(String(32), default="free")
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship()
+    events: Mapped[list[EscalationEvent]] = relationship(
+        back_populates="escalation",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="EscalationEvent.id",
+    )
+
+
+class EscalationEvent(Base):
+    """One change of an escalation's state: who (``bot``, ``system``, ``customer``, ``agent:<id>``),
+    when and why."""
+
+    __tablename__ = "escalation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[EscalationState | None] = mapped_column(_enum(EscalationState))
+    to_state: Mapped[EscalationState] = mapped_column(_enum(EscalationState))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    escalation: Mapped[Escalation] = relationship(back_populates="events")

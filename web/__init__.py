@@ -41,9 +41,11 @@ def create_app(
     from web import db, errors, extensions, security, templating
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
+    from web.chat import bp as chat_bp
     from web.community import bp as community_bp
     from web.health import bp as health_bp
     from web.help import bp as help_bp
+    from web.widget import bp as widget_bp
 
     extensions.init_app(app, knowledge_base=knowledge_base)
     db.init_app(app)
@@ -55,6 +57,8 @@ def create_app(
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(community_bp, url_prefix="/community")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(chat_bp, url_prefix="/api/v1")
+    app.register_blueprint(widget_bp)
     return app
 
 

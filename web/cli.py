@@ -74,3 +74,45 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int) 
     port = port or settings.port
     click.echo(f"Tier0 is serving {len(kb.search_engine)} documents at http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads, ident="tier0")
+
+
+@main.command("run")
+@click.option("--port", type=int, help="Port of the web app (default TIER0_PORT).")
+@click.option("--rasa-port", type=int, default=5005, show_default=True)
+@click.option("--actions-port", type=int, default=5055, show_default=True)
+@click.pass_obj
+def run(settings: Settings, port: int | None, rasa_port: int, actions_port: int) -> None:
+    """Start the action server, the Rasa server and the web app; Ctrl-C stops them all."""
+    import signal
+
+    from web.stack import Ports, Stack, StackError
+
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(
+        ports=Ports(web=port or settings.port, rasa=rasa_port, actions=actions_port),
+        log_dir=log_dir,
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        click.echo("Starting the action server, the Rasa server and the web app …")
+        stack.start()
+        stack.wait_healthy()
+        click.echo(f"Tier0 is running at {stack.web_url}/  (Ctrl-C stops it)")
+        click.echo(f"Logs: {stack.log_dir}")
+        code = stack.wait()
+        failed = next(p for p in stack.processes if p.popen and p.popen.poll() is not None)
+        raise click.ClickException(
+            f"{failed.name} stopped (exit code {code}):\n{failed.log_tail()}"
+        )
+    except StackError as error:
+        raise click.ClickException(str(error)) from error
+    except KeyboardInterrupt:
+        click.echo("\nStopping …")
+    finally:
+        stack.close()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C, so the stack is stopped cleanly."""
+    raise KeyboardInterrupt

@@ -1,8 +1,9 @@
-"""``/healthz``: is the app up, can it reach its database, and how big is the index."""
+"""``/healthz``: is the app up, can it reach its database, the Rasa server and the action server."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, url_for
+import requests
+from flask import Blueprint, Response, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -21,14 +22,33 @@ def healthz() -> tuple[Response, int]:
         database = "ok"
     except Exception as error:
         database = f"error: {type(error).__name__}"
+    settings = current_app.config["TIER0_SETTINGS"]
+    components = {
+        "web": "ok",
+        "database": database,
+        "rasa": _probe(f"{settings.rasa_url}/"),
+        "actions": _probe(f"{settings.actions_url}/health"),
+    }
     status = 200 if database == "ok" else 503
+    overall = "ok" if all(v == "ok" for v in components.values()) else "degraded"
     return jsonify(
-        status="ok" if status == 200 else "unavailable",
+        status=overall if status == 200 else "unavailable",
+        components=components,
         database=database,
         documents=len(kb.search_engine),
         passages=kb.search_engine.passage_count,
         content_version=kb.content_version,
     ), status
+
+
+def _probe(url: str) -> str:
+    """'ok' when ``url`` answers 200 within a second, else what went wrong (the chat degrades to
+    handing every conversation to a person, so this is reported, not fatal)."""
+    try:
+        response = requests.get(url, timeout=1)
+    except requests.RequestException as error:
+        return f"unreachable: {type(error).__name__}"
+    return "ok" if response.status_code == 200 else f"error: HTTP {response.status_code}"
 
 
 @bp.get("/favicon.ico")

@@ -15,6 +15,7 @@ from kb.importer import import_path
 from kb.knowledge_base import KnowledgeBase
 from kb.migrate import upgrade
 from tests.kb.fakes import HashingEmbedder
+from tests.web.chat_helpers import FakeRasa
 from web import create_app
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -56,3 +57,17 @@ def app(demo_kb: KnowledgeBase) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client."""
     return app.test_client()
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A fake Rasa server (real HTTP on a loopback port) for this test."""
+    server = FakeRasa()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def chat_app(demo_kb: KnowledgeBase, fake_rasa: FakeRasa) -> Flask:
+    """The app with its bot at the fake Rasa server."""
+    return build_app(demo_kb, rasa_url=fake_rasa.url, bot_timeout_seconds=2)

@@ -10,15 +10,32 @@ from sqlalchemy import select
 
 from kb.knowledge_base import KnowledgeBase
 from kb.models import SearchEvent
+from tests.web.chat_helpers import FakeRasa, free_port
+from tests.web.conftest import build_app
 
 
-def test_healthz(client: FlaskClient) -> None:
-    """Health reports the database and the index size."""
-    response = client.get("/healthz")
+def test_healthz_reports_every_component(demo_kb: KnowledgeBase, fake_rasa: FakeRasa) -> None:
+    """Health reports the web app, the database, Rasa and the action server, and the index size."""
+    app = build_app(demo_kb, rasa_url=fake_rasa.url, actions_url=fake_rasa.url)
+    response = app.test_client().get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["status"] == "ok"
+    assert body["components"] == {"web": "ok", "database": "ok", "rasa": "ok", "actions": "ok"}
     assert body["documents"] >= 60 and body["passages"] > body["documents"]
+    assert {r["path"] for r in fake_rasa.requests} == {"/", "/health"}
+
+
+def test_healthz_without_the_bot_is_degraded_not_down(demo_kb: KnowledgeBase) -> None:
+    """With Rasa and the actions unreachable the site still serves (chats go to people)."""
+    nobody = f"http://127.0.0.1:{free_port()}"
+    app = build_app(demo_kb, rasa_url=nobody, actions_url=nobody)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["components"]["rasa"].startswith("unreachable")
+    assert body["components"]["actions"].startswith("unreachable")
 
 
 def test_search_returns_ranked_hits(client: FlaskClient) -> None:

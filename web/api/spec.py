@@ -26,9 +26,14 @@ each wrong field in `fields`. Lists share one envelope: `items`, `page`, `per_pa
 Reading needs no account. Posting needs a signed-in customer session (the site's session cookie)
 and, as for every form on the site, the CSRF token in the `X-CSRFToken` header; posts are rate
 limited per account and per address (429 with `Retry-After`).
+
+The chat API (`/api/v1/conversations`) is for the chat widget, also on other sites (CORS for the
+configured origins): starting a conversation returns its id and a token, and every other call
+sends that token as `Authorization: Bearer <token>`; no cookies, no CSRF token.
 """
 
 SIGNED_IN: dict[str, list[str]] = {"session": [], "csrf": []}
+CONVERSATION_TOKEN: dict[str, list[str]] = {"conversationToken": []}
 
 api_spec = SpecTree(
     "flask",
@@ -60,6 +65,14 @@ api_spec = SpecTree(
                 name="X-CSRFToken",
                 field_in=InType.HEADER,
                 description="The CSRF token the site's pages carry (csrf_token).",
+            ),
+        ),
+        SecurityScheme(
+            name="conversationToken",
+            data=SecuritySchemeData(
+                type=SecureType.HTTP,
+                scheme="bearer",
+                description="The token POST /api/v1/conversations returned with the conversation.",
             ),
         ),
     ],
