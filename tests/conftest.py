@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -94,3 +95,22 @@ def fresh_db_url(empty_db_url: str) -> str:
     """A newly migrated database for this test only, for tests that commit."""
     upgrade(url=empty_db_url)
     return empty_db_url
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A data dir with the demo help centre for the whole stack (real model)."""
+    from tests.stack import demo_environment
+
+    return demo_environment(tmp_path_factory.mktemp("stack-data"))
+
+
+@pytest.fixture(scope="module")
+def stack(stack_env: dict[str, str]) -> Iterator[Any]:
+    """The action server, the Rasa server and the web app, healthy (one set per test module)."""
+    from tests.stack import free_port
+    from web.stack import Ports, Stack, running
+
+    ports = Ports(web=free_port(), rasa=free_port(), actions=free_port())
+    with running(Stack(ports=ports, env=stack_env)) as started:
+        yield started

@@ -1,0 +1,139 @@
+"""Markdown tables for the bot latency benchmark's results (``benchmarks/bot_latency.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from benchmarks.http_report import ms
+
+GROUPS = ("question", "button", "small talk")
+LAYERS = {
+    "chat": "question: chat API turn (web + Rasa + action server + search)",
+    "rasa": "question: Rasa REST webhook (NLU + policies + action call + search)",
+    "actions": "question: action server webhook, `action_answer` (search included)",
+    "search": "question: knowledge-base search alone (in process, same data and settings)",
+    "chat_hi": "`hi`: chat API turn (web + Rasa, `utter_greet`)",
+    "rasa_hi": "`hi`: Rasa REST webhook (`utter_greet`)",
+}
+"""The breakdown's layers, outermost first."""
+SHARES = (
+    ("web (chat API, SQLite, HTTP to Rasa)", "chat", "rasa"),
+    ("Rasa (NLU, policies, HTTP to the action server)", "rasa", "actions"),
+    ("action server around the search", "actions", "search"),
+    ("knowledge-base search", "search", None),
+)
+"""Where a question's median time goes: the difference of two layers' medians."""
+
+
+def levels_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per target and concurrency: rate, latency percentiles, errors, handoffs."""
+    lines = [
+        "| target | concurrent | turns/s | p50 ms | p95 ms | p99 ms | errors "
+        "| conversations | handed over |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in sorted(rows, key=lambda r: (r["target"] != "chat API", r["concurrency"])):
+        chat = row["target"] == "chat API"
+        handed = _handoffs(row) if chat else "–"
+        lines.append(
+            f"| {row['target']} | {row['concurrency']} | {row['turns_per_s']:.1f} "
+            f"| {ms(row['p50_ms'])} | {ms(row['p95_ms'])} | {ms(row['p99_ms'])} "
+            f"| {row['errors']} | {row['conversations'] if chat else '–'} | {handed} |"
+        )
+    return lines
+
+
+def _handoffs(row: Mapping[str, Any]) -> str:
+    """Handoffs, with how many of them were the bot not answering."""
+    text = str(row["handoffs"])
+    if row.get("unavailable"):
+        text += f" ({row['unavailable']} bot unavailable)"
+    return text
+
+
+def groups_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Chat turns by what they cost: p50 / p95 ms (turns) per concurrency."""
+    lines = [
+        "| concurrent | " + " | ".join(GROUPS) + " |",
+        "|---|" + "---|" * len(GROUPS),
+    ]
+    for row in sorted(rows, key=lambda r: r["concurrency"]):
+        if row["target"] != "chat API":
+            continue
+        cells = []
+        for group in GROUPS:
+            found = row["by_group"].get(group)
+            cells.append(
+                f"{ms(found['p50_ms'])} / {ms(found['p95_ms'])} ({found['turns']})"
+                if found
+                else "–"
+            )
+        lines.append(f"| {row['concurrency']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def breakdown_table(layers: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """Each layer's median and p95, then the median split into the processes' shares."""
+    lines = ["| one call at a time | calls | p50 ms | p95 ms |", "|---|---|---|---|"]
+    for name, label in LAYERS.items():
+        if name in layers:
+            found = layers[name]
+            lines.append(
+                f"| {label} | {found['n']:.0f} | {ms(found['p50_ms'])} | {ms(found['p95_ms'])} |"
+            )
+    if all(name in layers for name in ("chat", "rasa", "actions", "search")):
+        total = layers["chat"]["p50_ms"]
+        lines += ["", "| a question's median, by process | ms | share |", "|---|---|---|"]
+        for label, outer, inner in SHARES:
+            value = layers[outer]["p50_ms"] - (layers[inner]["p50_ms"] if inner else 0.0)
+            lines.append(f"| {label} | {value:.1f} | {100 * value / total:.0f}% |")
+    return lines
+
+
+def verdict(rows: Sequence[Mapping[str, Any]], target_ms: float) -> str:
+    """Whether the chat API's p95 at the highest concurrency measured meets the target."""
+    chat = [r for r in rows if r["target"] == "chat API" and r["p95_ms"] is not None]
+    if not chat:
+        return "No chat turn succeeded: the target cannot be judged."
+    top = max(chat, key=lambda r: r["concurrency"])
+    met = top["p95_ms"] <= target_ms and top["errors"] == 0
+    word = "**met**" if met else "**not met**"
+    errors = f", {top['errors']} errors" if top["errors"] else ""
+    return (
+        f"Target p95 ≤ {target_ms:.0f} ms at {top['concurrency']} concurrent conversations: "
+        f"{word} (p95 {top['p95_ms']:.0f} ms{errors})."
+    )
+
+
+def report(results: Mapping[str, Any]) -> str:
+    """The whole Markdown report."""
+    machine = results.get("machine", {})
+    rows = results.get("levels_measured", [])
+    asked = results.get("questions", {})
+    lines = [
+        "## Bot turn latency — chat API and Rasa alone",
+        "",
+        f"Closed loop, {results['duration_s']:.0f} s per level through the chat API "
+        f"({results['rasa_duration_s']:.0f} s Rasa only) after {results['warmup_s']:.0f} s of "
+        f"warm-up; {asked.get('asked', '?')} questions asked of {asked.get('distinct', '?')} "
+        f"distinct. Machine: {machine.get('nproc', '?')} cores, {machine.get('cpu', '?')}; "
+        f"load average before {results['load_average_before'][0]:.2f}.",
+        "",
+        *levels_table(rows),
+        "",
+        verdict(rows, results["target_p95_ms"]),
+        "",
+        "### Chat turns by kind — p50 / p95 ms (turns)",
+        "",
+        *groups_table(rows),
+    ]
+    if results.get("breakdown"):
+        lines += [
+            "",
+            "### Where a question's time goes",
+            "",
+            *breakdown_table(results["breakdown"]),
+        ]
+    lines += ["", f"Total {results.get('seconds', 0):.0f} s."]
+    return "\n".join(lines)
