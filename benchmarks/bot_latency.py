@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,19 +38,22 @@ from benchmarks.chat_load import (
     WEBHOOK,
     JsonClient,
     Questions,
+    Tally,
     chat_customer,
     rasa_customer,
     run_level,
 )
 from benchmarks.help_queries import QUESTIONS, build_pool, demo_titles
 from benchmarks.loadgen import percentile
-from web.stack import Ports, Stack, running
+from web.stack import MODEL, Ports, Stack, running
 
 REPO = Path(__file__).resolve().parent.parent
 TIER0 = Path(sys.executable).with_name("tier0")
 TARGET_P95_MS = 250.0
 DENY_SHARE = 0.2
 """How often a customer answers "No" to "Did that answer your question?" (once per visit at most)."""
+THINK_S = 3.0
+"""The extra run's pause before each message: a customer reading the reply and typing a short one."""
 LIFTED_LIMITS = {
     "TIER0_CHAT_RATE_LIMIT": "100000 per minute",
     "TIER0_CHAT_IP_RATE_LIMIT": "100000 per minute",
@@ -153,22 +156,25 @@ def breakdown(
     web = JsonClient(stack.web_url)
     bot = JsonClient(stack.rasa_url)
     action_server = JsonClient(stack.actions_url)
-    kb = KnowledgeBase.open(Settings(data_dir=Path(env["TIER0_DATA_DIR"])), persist=False)
+    settings = Settings(data_dir=Path(env["TIER0_DATA_DIR"]))
+    if not settings.embedding_threads:  # one thread per search, as the action server does
+        settings = settings.model_copy(update={"embedding_threads": 1})
+    kb = KnowledgeBase.open(settings, persist=False)
     layers: dict[str, list[float]] = {name: [] for name in LAYERS}
     try:
         kb.search("warm up the search", limit=10)
         for i in range(per_layer):
+            layers["chat_hi"].append(_chat_turn(web, "hi"))
+            greet = {"sender": f"breakdown-hi-{i}", "message": "hi"}
+            layers["rasa_hi"].append(_post(bot, WEBHOOK, greet))
             layers["chat"].append(_chat_turn(web, chat[i]))
             message = {"sender": f"breakdown-{i}", "message": rasa[i]}
             layers["rasa"].append(_post(bot, WEBHOOK, message))
             call = action_call(actions[i], f"breakdown-{i}")
             layers["actions"].append(_post(action_server, "/webhook", call))
-            started = time.perf_counter()
+            started = time.perf_counter()  # last: nothing else runs while this process searches
             kb.search(search[i], limit=10)
             layers["search"].append((time.perf_counter() - started) * 1000)
-            layers["chat_hi"].append(_chat_turn(web, "hi"))
-            greet = {"sender": f"breakdown-hi-{i}", "message": "hi"}
-            layers["rasa_hi"].append(_post(bot, WEBHOOK, greet))
     finally:
         kb.close()
         for client in (web, bot, action_server):
@@ -176,8 +182,8 @@ def breakdown(
     return {name: _stats(values) for name, values in layers.items()}
 
 
-def warm_up(stack: Stack, questions: Questions, *, visits: int) -> None:
-    """A few whole visits, one after another, so every code path has run once."""
+def warm_up(stack: Stack, questions: Questions, *, seconds: float) -> None:
+    """Visits by two customers at once for a few seconds, so every code path has run."""
     started = time.perf_counter()
     run_level(
         "warm-up",
@@ -185,7 +191,7 @@ def warm_up(stack: Stack, questions: Questions, *, visits: int) -> None:
             stack.web_url, questions, 1000 + i, until, tally, deny_share=0.5
         ),
         concurrency=2,
-        duration=max(5.0, visits * 1.5),
+        duration=seconds,
         warmup=0,
     )
     print(f"  warmed up in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
@@ -199,37 +205,55 @@ def measure(
     duration: float,
     rasa_duration: float,
     warmup: float,
+    think: float,
 ) -> list[dict[str, Any]]:
-    """At each level, the chat loop and then the Rasa-only loop."""
-    rows = []
+    """At each level the chat loop, then the Rasa-only loop; last, the highest level's customers
+    pausing ``think`` seconds or so before each message (if ``think`` > 0)."""
+    runs: list[tuple[str, int, float, Callable[[int, float, Tally], None]]] = []
     for concurrency in levels:
-        for target, seconds in (("chat API", duration), ("Rasa only", rasa_duration)):
-            if target == "chat API":
 
-                def worker(i: int, until: float, tally: Any, c: int = concurrency) -> None:
-                    chat_customer(
-                        stack.web_url, questions, c * 100 + i, until, tally, deny_share=DENY_SHARE
-                    )
-            else:
+        def chat(i: int, until: float, tally: Tally, c: int = concurrency) -> None:
+            seed = c * 100 + i
+            chat_customer(stack.web_url, questions, seed, until, tally, deny_share=DENY_SHARE)
 
-                def worker(i: int, until: float, tally: Any, c: int = concurrency) -> None:
-                    rasa_customer(stack.rasa_url, f"{c}-{i}", until, tally)
+        def rasa(i: int, until: float, tally: Tally, c: int = concurrency) -> None:
+            rasa_customer(stack.rasa_url, f"{c}-{i}", until, tally)
 
-            summary = run_level(
-                target, worker, concurrency=concurrency, duration=seconds, warmup=warmup
+        runs += [
+            ("chat API", concurrency, duration, chat),
+            ("Rasa only", concurrency, rasa_duration, rasa),
+        ]
+    if think > 0:
+        top = max(levels)
+
+        def paced(i: int, until: float, tally: Tally) -> None:
+            seed = 9000 + i
+            chat_customer(
+                stack.web_url, questions, seed, until, tally, deny_share=DENY_SHARE, think=think
             )
-            rows.append(asdict(summary))
-            print(
-                f"  {target} c={concurrency}: {summary.turns_per_s:.1f} turns/s, "
-                f"p95 {summary.p95_ms or float('nan'):.0f} ms, {summary.errors} errors",
-                file=sys.stderr,
-                flush=True,
-            )
+
+        runs.append((f"chat API, {think:g} s pauses", top, duration, paced))
+    rows = []
+    for target, concurrency, seconds, worker in runs:
+        summary = run_level(
+            target, worker, concurrency=concurrency, duration=seconds, warmup=warmup
+        )
+        rows.append(asdict(summary))
+        print(
+            f"  {target} c={concurrency}: {summary.turns_per_s:.1f} turns/s, "
+            f"p95 {summary.p95_ms or float('nan'):.0f} ms, {summary.errors} errors",
+            file=sys.stderr,
+            flush=True,
+        )
     return rows
 
 
 def run(
-    *, quick: bool, levels: Sequence[int] = (1, 10, 20), duration: float | None = None
+    *,
+    quick: bool,
+    levels: Sequence[int] = (1, 10, 20),
+    duration: float | None = None,
+    model: Path = MODEL,
 ) -> dict[str, Any]:
     """Run the whole benchmark; its results (also written to ``benchmarks/results/``)."""
     from benchmarks.retrieval import machine, write_json
@@ -244,8 +268,10 @@ def run(
         "warmup_s": 2.0,
         "levels": list(levels),
         "deny_share": DENY_SHARE,
+        "think_s": THINK_S,
         "target_p95_ms": TARGET_P95_MS,
         "load_average_before": os.getloadavg(),
+        "model": model.resolve().name,
     }
     pool = customer_questions(500 if quick else 1200)
     reserved, rest = pool[: 4 * per_layer], pool[4 * per_layer :]
@@ -254,9 +280,10 @@ def run(
         env = load_demo(Path(scratch) / "data")
         ports = Ports(web=free_port(), rasa=free_port(), actions=free_port())
         print("Starting the stack …", file=sys.stderr, flush=True)
-        with running(Stack(ports=ports, env=env, log_dir=Path(scratch))) as stack:
+        stack = Stack(ports=ports, env=env, model=model, log_dir=Path(scratch))
+        with running(stack):
             questions = Questions(rest)
-            warm_up(stack, questions, visits=4)
+            warm_up(stack, questions, seconds=6)
             print("Breakdown …", file=sys.stderr, flush=True)
             results["breakdown"] = breakdown(stack, env, reserved, per_layer=per_layer)
             results["levels_measured"] = measure(
@@ -266,6 +293,7 @@ def run(
                 duration=duration,
                 rasa_duration=results["rasa_duration_s"],
                 warmup=results["warmup_s"],
+                think=results["think_s"],
             )
             results["questions"] = {"distinct": len(rest), "asked": questions.handed_out}
     results["load_average_after"] = os.getloadavg()
@@ -281,12 +309,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="10 s per level (Rasa only 5 s)")
     parser.add_argument("--levels", default="1,10,20", help="concurrent conversations to try")
     parser.add_argument("--duration", type=float, help="measured seconds per level")
+    parser.add_argument(
+        "--model", type=Path, default=MODEL, help="the Rasa model (default models/current.tar.gz)"
+    )
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",")]
     # A SIGTERM unwinds like Ctrl-C, so the stack's processes are stopped.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        print(report(run(quick=args.quick, levels=levels, duration=args.duration)))
+        print(
+            report(run(quick=args.quick, levels=levels, duration=args.duration, model=args.model))
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -33,8 +33,8 @@ def levels_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         "| conversations | handed over |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in sorted(rows, key=lambda r: (r["target"] != "chat API", r["concurrency"])):
-        chat = row["target"] == "chat API"
+    for row in sorted(rows, key=lambda r: (_order(r["target"]), r["concurrency"])):
+        chat = row["target"].startswith("chat API")
         handed = _handoffs(row) if chat else "–"
         lines.append(
             f"| {row['target']} | {row['concurrency']} | {row['turns_per_s']:.1f} "
@@ -42,6 +42,11 @@ def levels_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             f"| {row['errors']} | {row['conversations'] if chat else '–'} | {handed} |"
         )
     return lines
+
+
+def _order(target: str) -> int:
+    """Closed-loop chat first, then chat with pauses, then Rasa alone."""
+    return 0 if target == "chat API" else 1 if target.startswith("chat API") else 2
 
 
 def _handoffs(row: Mapping[str, Any]) -> str:
@@ -58,9 +63,10 @@ def groups_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         "| concurrent | " + " | ".join(GROUPS) + " |",
         "|---|" + "---|" * len(GROUPS),
     ]
-    for row in sorted(rows, key=lambda r: r["concurrency"]):
-        if row["target"] != "chat API":
+    for row in sorted(rows, key=lambda r: (_order(r["target"]), r["concurrency"])):
+        if not row["target"].startswith("chat API"):
             continue
+        paused = row["target"] != "chat API"
         cells = []
         for group in GROUPS:
             found = row["by_group"].get(group)
@@ -69,7 +75,8 @@ def groups_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
                 if found
                 else "–"
             )
-        lines.append(f"| {row['concurrency']} | " + " | ".join(cells) + " |")
+        label = f"{row['concurrency']}{', with pauses' if paused else ''}"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -106,6 +113,23 @@ def verdict(rows: Sequence[Mapping[str, Any]], target_ms: float) -> str:
     )
 
 
+def closed_loop_note(rows: Sequence[Mapping[str, Any]]) -> str:
+    """What the closed loop implies at the highest level: the mean turn is conversations / rate
+    (Little's law), for the chat API and for Rasa alone answering ``hi``."""
+    top = max((r["concurrency"] for r in rows), default=0)
+    found = {r["target"]: r for r in rows if r["concurrency"] == top and r["turns_per_s"] > 0}
+    if "chat API" not in found or "Rasa only" not in found:
+        return ""
+    chat, rasa = found["chat API"], found["Rasa only"]
+    return (
+        f"In a closed loop the mean turn takes conversations ÷ turns per second: at {top} "
+        f"conversations the chat API served {chat['turns_per_s']:.1f} turns/s, a mean of "
+        f"{1000 * top / chat['turns_per_s']:.0f} ms; Rasa alone, answering `hi` with nothing "
+        f"else running, served {rasa['turns_per_s']:.1f} turns/s, a mean of "
+        f"{1000 * top / rasa['turns_per_s']:.0f} ms."
+    )
+
+
 def report(results: Mapping[str, Any]) -> str:
     """The whole Markdown report."""
     machine = results.get("machine", {})
@@ -117,12 +141,17 @@ def report(results: Mapping[str, Any]) -> str:
         f"Closed loop, {results['duration_s']:.0f} s per level through the chat API "
         f"({results['rasa_duration_s']:.0f} s Rasa only) after {results['warmup_s']:.0f} s of "
         f"warm-up; {asked.get('asked', '?')} questions asked of {asked.get('distinct', '?')} "
-        f"distinct. Machine: {machine.get('nproc', '?')} cores, {machine.get('cpu', '?')}; "
+        f"distinct; customers say no to {100 * results['deny_share']:.0f}% of answers (once a "
+        f"visit at most). Last, the highest level with customers pausing "
+        f"{results['think_s']:g} s (±50%) before each message. "
+        f"Rasa model `{results.get('model', '?')}`. "
+        f"Machine: {machine.get('nproc', '?')} cores, {machine.get('cpu', '?')}; "
         f"load average before {results['load_average_before'][0]:.2f}.",
         "",
         *levels_table(rows),
         "",
         verdict(rows, results["target_p95_ms"]),
+        closed_loop_note(rows),
         "",
         "### Chat turns by kind — p50 / p95 ms (turns)",
         "",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import socket
 import threading
 import time
 import urllib.parse
@@ -185,13 +186,22 @@ def summarise(
     )
 
 
+class _Connection(http.client.HTTPConnection):
+    """An HTTP connection that sends small packets at once (no Nagle delay), as browsers do."""
+
+    def connect(self) -> None:
+        """Connect and turn on TCP_NODELAY."""
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class JsonClient:
     """One keep-alive HTTP connection that posts and gets JSON (reopened when it breaks)."""
 
     def __init__(self, base_url: str, *, timeout: float = 60.0) -> None:
         """Connect lazily to ``base_url`` (http only)."""
         parts = urllib.parse.urlsplit(base_url)
-        self._connection = http.client.HTTPConnection(
+        self._connection = _Connection(
             parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout
         )
 
@@ -255,10 +265,28 @@ def _timed(
 
 
 def chat_customer(
-    web_url: str, questions: Questions, seed: int, until: float, tally: Tally, *, deny_share: float
+    web_url: str,
+    questions: Questions,
+    seed: int,
+    until: float,
+    tally: Tally,
+    *,
+    deny_share: float,
+    think: float = 0.0,
 ) -> None:
-    """One thread of the chat loop: visit after visit through the chat API until ``until``."""
+    """One thread of the chat loop: visit after visit through the chat API until ``until``.
+
+    With ``think`` > 0 the customer pauses 0.5–1.5 × ``think`` seconds before each message (not
+    measured), as someone reading and typing would; 0 sends each message at once (closed loop).
+    """
     client, rng = JsonClient(web_url), random.Random(seed)
+
+    def pause() -> bool:
+        """Think before the next message; whether there is still time to send it."""
+        if think > 0:
+            time.sleep(max(0.0, min(think * rng.uniform(0.5, 1.5), until - time.perf_counter())))
+        return time.perf_counter() < until
+
     try:
         while time.perf_counter() < until:
             status, created, _, _ = _timed(client, "/api/v1/conversations", {})
@@ -270,7 +298,7 @@ def chat_customer(
             path = f"/api/v1/conversations/{created['id']}/messages"
             steps = visit(questions, rng, deny_share=deny_share)
             turn = next(steps)
-            while time.perf_counter() < until:
+            while pause():
                 status, reply, started, ms = _timed(client, path, turn.body, created["token"])
                 ok = status == 200 and isinstance(reply, dict)
                 tally.samples.append(Sample(turn.group, started, ms, ok))

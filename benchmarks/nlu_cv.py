@@ -7,6 +7,10 @@ accuracy and per-intent precision, recall and F1 (Rasa's ``intent_report.json``)
 come from Rasa's log. ``below threshold`` is the share of held-out examples whose top confidence is
 under the ``FallbackClassifier`` threshold, i.e. that the live bot would treat as ``nlu_fallback``
 (which goes to ``action_answer``). ``--quick`` runs 3 folds instead of 5.
+
+``benchmarks/nlu_configs/`` holds the pipelines the shipped one was compared with. Those using
+``benchmarks._rasa_sentence_vectors.SentenceVectorLookup`` get the knowledge base's MiniLM vectors
+of every example, computed here in the main environment (the Rasa environment cannot embed).
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
 RASA = REPO / ".venv-rasa" / "bin" / "rasa"
+RULES = REPO / "training_data" / "rules.yml"
+VECTOR_COMPONENT = "benchmarks._rasa_sentence_vectors.SentenceVectorLookup"
+ENTITY_MARKUP = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 FOLD_MEAN = re.compile(r"\b(train|test) (Accuracy|F1-score|Precision): ([\d.]+) \(([\d.]+)\)")
+THRESHOLDS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 
 
 def fallback_threshold(config: Path) -> float:
@@ -37,6 +45,76 @@ def fallback_threshold(config: Path) -> float:
         if component.get("name") == "FallbackClassifier":
             return float(component.get("threshold", 0.3))
     return 0.0
+
+
+def intent_actions(rules: Path = RULES) -> dict[str, str]:
+    """Intent → the action its rule runs (``training_data/rules.yml``)."""
+    mapping = {}
+    for rule in yaml.safe_load(rules.read_text(encoding="utf-8"))["rules"]:
+        steps = rule["steps"]
+        if len(steps) >= 2 and "intent" in steps[0] and "action" in steps[1]:
+            mapping[steps[0]["intent"]] = steps[1]["action"]
+    return mapping
+
+
+def routing(predictions: list[dict[str, Any]], threshold: float) -> dict[str, float]:
+    """How often a held-out message reaches the right action when NLU falls back below ``threshold``.
+
+    ``routed``: share of all messages whose action is the one their gold intent maps to
+    (``nlu_fallback`` runs ``action_answer``; for ``action_feedback`` the intent must be right too). ``questions answered``: share of ``ask_question``
+    messages that reach ``action_answer``; ``wrongly answered``: share of the other messages that
+    reach it (``choose_article`` counted right when it does).
+    """
+    actions = intent_actions()
+    fallback = actions.get("nlu_fallback", "action_answer")
+    right = questions = questions_right = others = others_to_answer = 0
+    for row in predictions:
+        gold = actions.get(row["intent"], row["intent"])
+        predicted = row["intent_prediction"]
+        action = (
+            fallback
+            if predicted["confidence"] < threshold
+            else actions.get(predicted["name"], predicted["name"])
+        )
+        # affirm and deny both run action_feedback, but it must know which one it got.
+        right += action == gold and (
+            gold != "action_feedback" or predicted["name"] == row["intent"]
+        )
+        if row["intent"] == "ask_question":
+            questions += 1
+            questions_right += action == gold
+        elif gold != fallback:
+            others += 1
+            others_to_answer += action == fallback
+    return {
+        "threshold": threshold,
+        "routed": right / max(len(predictions), 1),
+        "questions_answered": questions_right / max(questions, 1),
+        "wrongly_answered": others_to_answer / max(others, 1),
+    }
+
+
+def example_texts(nlu: Path) -> list[str]:
+    """Every example's text as Rasa sees it (entity markup removed)."""
+    texts = []
+    for block in yaml.safe_load(nlu.read_text(encoding="utf-8"))["nlu"]:
+        if "intent" in block:
+            for line in block["examples"].splitlines():
+                if line.strip():
+                    texts.append(ENTITY_MARKUP.sub(r"\1", line.strip()[2:]))
+    return texts
+
+
+def write_vectors(nlu: Path, path: Path) -> Path:
+    """Embed every example with the knowledge base's model; an ``.npz`` of texts and vectors."""
+    import numpy as np
+
+    from kb.embeddings import make_embedder
+
+    texts = example_texts(nlu)
+    vectors = make_embedder().embed(texts)
+    np.savez(path, texts=np.array(texts), vectors=np.asarray(vectors, dtype=np.float32))
+    return path
 
 
 def run_cv(config: Path, nlu: Path, folds: int, out: Path) -> tuple[str, float]:
@@ -61,7 +139,15 @@ def run_cv(config: Path, nlu: Path, folds: int, out: Path) -> tuple[str, float]:
     ]
     leaky = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
     env = {k: v for k, v in os.environ.items() if k not in leaky}
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    # Rasa's training cache would otherwise fill .rasa/ in the checkout with every fold's models.
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_CACHE_DIRECTORY=str(out / "rasa-cache"),
+    )
+    if VECTOR_COMPONENT in config.read_text(encoding="utf-8"):
+        env["TIER0_NLU_VECTORS"] = str(write_vectors(nlu, out / "vectors.npz"))
+        env["PYTHONPATH"] = str(REPO)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
@@ -95,9 +181,11 @@ def summarise(out: Path, log: str, threshold: float) -> dict[str, Any]:
             "below_threshold": low[name] / row["support"] if row["support"] else 0.0,
             "confused_with": confused,
         }
+    # Rasa logs the intent results first, then the entity results with the same labels.
+    intent_log = log.split("Entity evaluation results", maxsplit=1)[0]
     fold_means = {
         f"{split} {metric}": {"mean": float(mean), "std": float(std)}
-        for split, metric, mean, std in FOLD_MEAN.findall(log)
+        for split, metric, mean, std in FOLD_MEAN.findall(intent_log)
     }
     return {
         "accuracy": report.get("accuracy", report.get("micro avg", {}).get("f1-score")),
@@ -106,6 +194,7 @@ def summarise(out: Path, log: str, threshold: float) -> dict[str, Any]:
         "below_threshold": sum(low.values()) / max(len(predictions), 1),
         "threshold": threshold,
         "fold_means": fold_means,
+        "routing": [routing(predictions, t) for t in sorted({*THRESHOLDS, threshold})],
         "intents": intents,
     }
 
@@ -124,6 +213,21 @@ def print_tables(summary: dict[str, Any], *, config: str, folds: int, elapsed: f
         f"{fold['mean']:.3f} ± {fold['std']:.3f} | {summary['below_threshold']:.1%} | "
         f"{elapsed:.0f} s ({elapsed / folds:.0f} s per fold) |"
     )
+    print(
+        "\nRouting (intent → action by rules.yml; below the threshold → nlu_fallback → "
+        "action_answer):\n"
+    )
+    print(
+        "| fallback threshold | routed right | questions reach action_answer | "
+        "other messages reach action_answer |"
+    )
+    print("|---|---|---|---|")
+    for row in summary["routing"]:
+        mark = " (config)" if row["threshold"] == summary["threshold"] else ""
+        print(
+            f"| {row['threshold']:.2f}{mark} | {row['routed']:.3f} | "
+            f"{row['questions_answered']:.3f} | {row['wrongly_answered']:.3f} |"
+        )
     print("\n| intent | examples | precision | recall | F1 | below threshold | confused with |")
     print("|---|---|---|---|---|---|---|")
     for name, row in sorted(summary["intents"].items(), key=lambda item: -item[1]["support"]):

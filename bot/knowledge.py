@@ -67,8 +67,16 @@ _lock = threading.Lock()
 
 @cache
 def shared_settings() -> Settings:
-    """The process's settings (from the environment), read once."""
-    return Settings()
+    """The process's settings (from the environment), read once.
+
+    Actions run concurrently in worker threads, so each search embeds its query on one thread
+    unless ``TIER0_EMBEDDING_THREADS`` says otherwise, as ``tier0 serve`` does: on a small machine
+    a thread pool per query mostly spins, taking CPU from the Rasa server and web.
+    """
+    settings = Settings()
+    if not settings.embedding_threads:
+        settings = settings.model_copy(update={"embedding_threads": 1})
+    return settings
 
 
 def shared_knowledge() -> Knowledge:

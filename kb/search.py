@@ -160,11 +160,15 @@ class SearchEngine:
             self._speller.add(w for p in self._passages.values() for w in words(p.text))
 
     def upsert(self, documents: Sequence[SearchDocument]) -> None:
-        """Add or replace documents; searchable as soon as this returns."""
+        """Add or replace documents; searchable as soon as this returns.
+
+        Only new or changed passage text is embedded: a passage whose text the document already
+        had keeps its vector (a confirmed phrasing re-embeds one short passage, not the article).
+        """
         if not documents:
             return
         split = [(d.key, p) for d in documents for p in passages_for(d)]
-        vectors = self._embed([p.text for _, p in split])
+        vectors = self._passage_vectors(split)
         with self._lock:
             self._remove_locked([d.key for d in documents])
             ids = np.arange(self._next_id, self._next_id + len(split), dtype=np.int64)
@@ -212,6 +216,21 @@ class SearchEngine:
                 grown[: self._vectors.shape[0]] = self._vectors
             self._vectors = grown
         self._vectors[ids] = vectors
+
+    def _passage_vectors(self, split: Sequence[tuple[str, Passage]]) -> NDArray[np.float32]:
+        """Vectors for ``(doc key, passage)`` pairs, reusing those the documents' unchanged
+        passages already have in the index and embedding the rest."""
+        with self._lock:
+            known = {
+                self._passages[pid].text: self._vectors[pid].copy()
+                for key in dict.fromkeys(key for key, _ in split)
+                for pid in self._doc_passages.get(key, [])
+            }
+        missing = list(dict.fromkeys(p.text for _, p in split if p.text not in known))
+        known.update(zip(missing, self._embed(missing), strict=True))
+        if not split:
+            return self._embed([])
+        return np.stack([known[p.text] for _, p in split]).astype(np.float32, copy=False)
 
     def _embed(self, texts: Sequence[str], *, progress: bool = False) -> NDArray[np.float32]:
         """Embed passage texts in batches."""

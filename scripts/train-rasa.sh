@@ -8,7 +8,8 @@
 # Rasa lock file bot/requirements-rasa.txt (each as "path<NUL>sha256 of its content", sorted by
 # path), so renaming, adding or editing any of them gives a new key and nothing else does.
 # Models live at ${TIER0_CACHE_DIR:-$HOME/.cache/tier0}/models/tier0-<first 12 hex of key>.tar.gz
-# and are written atomically (trained into a temporary folder, then moved into place).
+# and are written atomically (trained into a temporary folder, then moved into place); after a
+# training only the KEEP (5) most recently used models are kept.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ die() { printf 'model: ERROR: %s\n' "$*" >&2; exit 1; }
 
 INPUTS_FIXED=(config.yml bot/domain.yml bot/requirements-rasa.txt)
 RASA=.venv-rasa/bin/rasa
+KEEP=5
 
 # model_key: the full sha256 over the training inputs (see the header).
 model_key() {
@@ -65,6 +67,7 @@ point_link() {
 }
 
 if [ -f "$MODEL" ]; then
+    touch "$MODEL" # most recently used: pruned last
     point_link
     log "cached $NAME ($LINK -> $MODEL)"
     exit 0
@@ -87,4 +90,6 @@ fi
 [ -f "$TMP/$NAME.tar.gz" ] || die "rasa train wrote no $NAME.tar.gz"
 mv "$TMP/$NAME.tar.gz" "$MODEL"
 point_link
+# shellcheck disable=SC2012 # our own file names: no spaces or newlines
+ls -1t "$MODELS"/tier0-*.tar.gz | tail -n +$((KEEP + 1)) | xargs -r rm -f
 log "trained $NAME in $(($(date +%s) - started)) s ($LINK -> $MODEL)"

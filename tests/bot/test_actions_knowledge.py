@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import ActionAnswer, ActionFeedback
-from bot.knowledge import KnowledgeBaseAdapter
+from bot.knowledge import KnowledgeBaseAdapter, shared_settings
 from kb.articles import get_article
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Phrasing, PhrasingSource
@@ -71,3 +71,18 @@ def test_a_phrasing_is_recorded_once(knowledge: KnowledgeBaseAdapter) -> None:
 def test_unknown_articles_and_bad_phrasings_are_skipped(knowledge: KnowledgeBaseAdapter) -> None:
     assert knowledge.confirm_resolution(ref="no-such-article", question="hello there") is False
     assert knowledge.confirm_resolution(ref="return-policy", question="x" * 600) is False
+
+
+def test_shared_settings_embed_on_one_thread_unless_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Concurrent actions embed on one thread each by default; the environment can say more."""
+    monkeypatch.delenv("TIER0_EMBEDDING_THREADS", raising=False)
+    shared_settings.cache_clear()
+    try:
+        assert shared_settings().embedding_threads == 1
+        monkeypatch.setenv("TIER0_EMBEDDING_THREADS", "3")
+        shared_settings.cache_clear()
+        assert shared_settings().embedding_threads == 3
+    finally:
+        shared_settings.cache_clear()

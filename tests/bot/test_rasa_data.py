@@ -65,6 +65,8 @@ MIN_EXAMPLES = {
     "affirm": 25,
     "deny": 25,
 }
+# Rasa's core fallback (action_default_fallback) says utter_default; the validator cannot see that.
+ALLOWED_WARNINGS = {"The utterance 'utter_default' is not used in any story or rule."}
 ENTITY_MARKUP = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
@@ -77,6 +79,8 @@ def nlu_examples() -> dict[str, list[str]]:
     """The NLU examples per intent, entity markup removed."""
     found: dict[str, list[str]] = {}
     for block in load(NLU)["nlu"]:
+        if "intent" not in block:
+            continue
         lines = block["examples"].splitlines()
         texts = [ENTITY_MARKUP.sub(r"\1", line.strip()[2:]) for line in lines if line.strip()]
         found.setdefault(block["intent"], []).extend(texts)
@@ -88,13 +92,11 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
-def run(
-    args: list[str], timeout: float, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run a command from the repository root without this venv leaking into it."""
     leaky = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
     clean = {key: value for key, value in os.environ.items() if key not in leaky}
-    clean.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}, **(env or {}))
+    clean.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     return subprocess.run(
         args, cwd=REPO_ROOT, env=clean, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -120,6 +122,16 @@ def test_domain_has_the_contract_intents_actions_and_slots() -> None:
         "session_expiration_time": 60,
         "carry_over_slots_to_new_session": True,
     }
+
+
+def test_responses_the_actions_use_are_in_the_domain() -> None:
+    """Every ``utter_…`` name in the action server's code is a response of the domain."""
+    responses = set(load(DOMAIN)["responses"])
+    for path in (REPO_ROOT / "bot").rglob("*.py"):
+        for name in re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", path.read_text(encoding="utf-8")):
+            assert name in responses, (
+                f"{path.relative_to(REPO_ROOT)} uses {name}, not in the domain"
+            )
 
 
 def test_rules_map_each_intent_to_its_action() -> None:
@@ -276,7 +288,13 @@ def test_rasa_data_validate_passes_without_warnings() -> None:
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
-    assert not re.search(r"UserWarning|not used|not listed|not defined|not found", output), output
+    warnings = [
+        line.split("UserWarning: ", 1)[1]
+        for line in output.splitlines()
+        if "UserWarning: " in line and line.split("UserWarning: ", 1)[1] not in ALLOWED_WARNINGS
+    ]
+    assert warnings == []
+    assert "No story structure conflicts found." in output
 
 
 @pytest.fixture(scope="module")
@@ -310,7 +328,8 @@ def test_test_stories_pass(model: Path, tmp_path: Path) -> None:
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
-    failed = tmp_path / "failed_test_stories.yml"
-    assert not failed.exists() or "stories: []" in failed.read_text() or not load(failed), (
-        failed.read_text()
-    )
+    # Rasa only reads conversation tests from files named test_*.yml: make sure it read them all.
+    report = json.loads((tmp_path / "story_report.json").read_text(encoding="utf-8"))
+    conversations = report["conversation_accuracy"]
+    stories = len(load(TEST_STORIES)["stories"])
+    assert (conversations["correct"], conversations["total"]) == (stories, stories), conversations
