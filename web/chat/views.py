@@ -107,19 +107,23 @@ def start_conversation(json: NewConversation) -> tuple[ConversationCreated, int,
     return ConversationCreated(id=public_id, token=created.token), 201, {"Location": location}
 
 
+MESSAGE_RESPONSES = Responses(
+    HTTP_200=MessageList,
+    HTTP_400=ErrorResponse,
+    HTTP_403=ErrorResponse,
+    HTTP_404=ErrorResponse,
+    HTTP_429=ErrorResponse,
+)
+"""What both message endpoints may answer."""
+
+
 @bp.post("/conversations/<conversation_id>/messages")
 @per_address
 @per_conversation
 @conversation_owner
 @api_spec.validate(
     json=NewMessage,
-    resp=Responses(
-        HTTP_200=MessageList,
-        HTTP_400=ErrorResponse,
-        HTTP_403=ErrorResponse,
-        HTTP_404=ErrorResponse,
-        HTTP_429=ErrorResponse,
-    ),
+    resp=MESSAGE_RESPONSES,
     tags=TAGS,
     operation_id="sendMessage",
     security=CONVERSATION_TOKEN,
@@ -148,13 +152,7 @@ def send_message(conversation_id: str, json: NewMessage) -> MessageList:
 @conversation_owner
 @api_spec.validate(
     query=MessagesQuery,
-    resp=Responses(
-        HTTP_200=MessageList,
-        HTTP_400=ErrorResponse,
-        HTTP_403=ErrorResponse,
-        HTTP_404=ErrorResponse,
-        HTTP_429=ErrorResponse,
-    ),
+    resp=MESSAGE_RESPONSES,
     tags=TAGS,
     operation_id="listMessages",
     security=CONVERSATION_TOKEN,
