@@ -240,32 +240,6 @@ def test_upsert_makes_a_new_document_findable_immediately(
         assert keys(search_engine.search("stove burner soot", mode=mode))[0] == stove.key
 
 
-def test_upsert_embeds_only_new_or_changed_passages(
-    search_engine: SearchEngine, embedder: HashingEmbedder
-) -> None:
-    """A new phrasing embeds just that phrasing, and the index ranks as if rebuilt from scratch."""
-    taught = replace(RETURNS, phrasings=(*RETURNS.phrasings, "my boots don't fit, can I swap them"))
-    embedder.reset_counts()
-
-    search_engine.upsert([taught])
-
-    assert embedder.texts == ["my boots don't fit, can I swap them"]
-    rebuilt = SearchEngine(HashingEmbedder())
-    rebuilt.build([taught if d.key == RETURNS.key else d for d in DOCS])
-    for query in ("swap boots that don't fit", "refund for returned items"):
-        assert keys(search_engine.search(query)) == keys(rebuilt.search(query))
-        assert [h.score for h in search_engine.search(query).hits] == pytest.approx(
-            [h.score for h in rebuilt.search(query).hits]
-        )
-
-    edited = replace(TENT, body=TENT.body + "\n\nDry the fly before you pack it away.")
-    embedder.reset_counts()
-    search_engine.upsert([edited])
-    unchanged = {p.text for p in passages_for(TENT)}
-    assert embedder.texts == [p.text for p in passages_for(edited) if p.text not in unchanged]
-    assert 0 < len(embedder.texts) < len(passages_for(edited))
-
-
 def test_replacing_a_document_changes_what_matches(search_engine: SearchEngine) -> None:
     """After replacing a document's text its old words no longer find it; its new words do."""
     passages_before = search_engine.passage_count
