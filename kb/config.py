@@ -61,6 +61,53 @@ DEFAULT_PLANS = [
     ),
 ]
 
+DEFAULT_URGENT_TOPICS: dict[str, list[str]] = {
+    "payment_failure": [
+        "payment failed",
+        "payment declined",
+        "card declined",
+        "charged twice",
+        "double charged",
+        "payment didn't go through",
+        "payment did not go through",
+    ],
+    "account_locked": [
+        "account locked",
+        "locked out",
+        "can't log in",
+        "cannot log in",
+        "can't sign in",
+        "cannot sign in",
+        "account suspended",
+    ],
+    "safety": ["injury", "injured", "caught fire", "fire hazard", "unsafe", "burned"],
+    "fraud": ["fraud", "stolen card", "chargeback", "identity theft", "hacked"],
+}
+
+
+class PriorityPolicy(BaseModel):
+    """How the queue is ordered (docs/desk.md): points for plan, urgency and tone, plus waiting.
+
+    priority = plan points + urgency points (once, if any urgent topic or business rule is found)
+    + tone points × negativity (0 for neutral or positive, 1 for the most negative) + ageing points
+    × minutes waited. Nothing about who the customer is beyond their plan is ever an input.
+    """
+
+    plan_points: dict[str, float] = Field(
+        default_factory=lambda: {"free": 0.0, "plus": 20.0, "premium": 40.0},
+        description="Points per plan key; plans not listed get 0.",
+    )
+    urgency_points: float = Field(default=30.0, ge=0)
+    urgent_topics: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_URGENT_TOPICS.items()},
+        description="Topic → phrases (case-insensitive, whole words) in the customer's messages.",
+    )
+    tone_points: float = Field(default=20.0, ge=0)
+    ageing_points_per_minute: float = Field(
+        default=1.0, gt=0, description="Waiting adds this many points a minute, so nobody starves."
+    )
+
+
 DEFAULT_HELD_KEYWORDS = [
     "casino",
     "viagra",
@@ -141,6 +188,22 @@ class Settings(BaseSettings):
     )
     # -- service levels ----------------------------------------------------------------------
     service_plans: list[ServicePlan] = Field(default_factory=lambda: list(DEFAULT_PLANS))
+    # -- the agent desk (see docs/desk.md) ----------------------------------------------------
+    priority: PriorityPolicy = Field(default_factory=PriorityPolicy)
+    agent_online_minutes: int = Field(
+        default=5,
+        ge=1,
+        le=24 * 60,
+        description="A staff member seen on the desk this recently counts as online.",
+    )
+    webhook_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=30, description="Deliveries are retried with backoff this many times."
+    )
+    background_worker: bool = Field(
+        default=True,
+        description="tier0 serve also delivers webhooks and flags missed service levels.",
+    )
     # -- chat (see docs/chat.md) --------------------------------------------------------------
     rasa_url: str = Field(
         default="http://127.0.0.1:5005",

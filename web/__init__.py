@@ -39,10 +39,12 @@ def create_app(
         app.config.update(test_config)
 
     from web import db, errors, extensions, security, templating
+    from web.admin import bp as admin_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
     from web.chat import bp as chat_bp
     from web.community import bp as community_bp
+    from web.desk import bp as desk_bp
     from web.health import bp as health_bp
     from web.help import bp as help_bp
     from web.widget import bp as widget_bp
@@ -59,6 +61,8 @@ def create_app(
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(chat_bp, url_prefix="/api/v1")
     app.register_blueprint(widget_bp)
+    app.register_blueprint(desk_bp, url_prefix="/desk")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     return app
 
 

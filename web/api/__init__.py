@@ -7,6 +7,14 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Importing the modules registers their routes and error handlers on bp.
-from web.api import articles, community, errors, search, spec  # noqa: E402,F401
+from web.api import (  # noqa: E402,F401
+    articles,
+    community,
+    customers,
+    errors,
+    escalations,
+    search,
+    spec,
+)
 
 errors.register(bp)

@@ -1,0 +1,3 @@
+"""Admin console: canned."""
+
+from __future__ import annotations

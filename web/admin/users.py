@@ -1,0 +1,3 @@
+"""Admin console: users."""
+
+from __future__ import annotations

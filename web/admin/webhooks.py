@@ -1,0 +1,3 @@
+"""Admin console: webhooks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The staff JSON API: escalations (staff token)."""
+
+from __future__ import annotations
