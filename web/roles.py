@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Response, abort, g, jsonify, request
 from flask_login import current_user
 
 from kb import api_tokens
 from kb.models import Role, User, as_utc, utcnow
-from web.auth.identity import Account
 from web.db import db_session
 from web.security import login_manager
+
+if TYPE_CHECKING:  # web.auth's views use these decorators, so it is imported when first needed
+    from web.auth.identity import Account
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +79,8 @@ def api_staff(*roles: Role) -> Callable[[F], F]:
                 return _json_error(
                     403, ROLE_NEEDED.format(role=user.role.value, roles=_names(allowed))
                 )
+            from web.auth.identity import Account
+
             g.staff = Account.from_user(user)
             seen(user.id)
             return view(*args, **kwargs)

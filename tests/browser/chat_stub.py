@@ -1,13 +1,15 @@
 """A stand-in for the chat API inside the browser: Playwright answers ``/api/v1/conversations…`` itself.
 
-It follows the contract in docs/chat.md (201 ``{"id", "token"}``; ``{"messages", "state"}``; 403 for a
-wrong token, 404 for an unknown id, 400 with a reason, 429) with a tiny scripted bot, so the widget can be
-tested before and independently of the real chat API and Rasa. Tests can hold replies (to see the typing
-indicator), make the next call fail, and have an agent write.
+It follows the contract in docs/chat.md (201 ``{"id", "token"}``; ``{"messages", "state", "queue"}``; 403
+for a wrong token, 404 for an unknown id, 400 with a reason, 429) with a tiny scripted bot, so the widget can
+be tested before and independently of the real chat API and Rasa. Tests can hold replies (to see the typing
+indicator), make the next post fail, have an agent write, move the queue, and resolve the chat. Long polls
+(``wait``) are held until there is news for them, as the real API does (without its time limit).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -16,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from playwright.sync_api import Page, Request, Route
+from playwright.sync_api import Error, Page, Request, Route
 
-API = re.compile(r"/api/v1/conversations(?:/(?P<id>[^/?]+)/messages)?/?(?:\?.*)?$")
+API = re.compile(r"/api/v1/conversations(?:/(?P<id>[^/?]+)/(?P<what>messages|rating))?/?(?:\?.*)?$")
 MAX_TEXT = 2000
 
 
@@ -31,6 +33,8 @@ class Conversation:
     body: dict[str, Any]
     state: str = "bot"
     messages: list[dict[str, Any]] = field(default_factory=list)
+    queue: dict[str, int] | None = None
+    ratings: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -40,9 +44,11 @@ class ChatStub:
     origin: str
     conversations: dict[str, Conversation] = field(default_factory=dict)
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
-    fail_next: str | int | None = None
+    fail_next: str | int | None = None  # the next POST fails: "network" or a status
+    fail_polls: int = 0  # this many long polls answer 503
     hold: bool = False
     held: list[tuple[Route, Request]] = field(default_factory=list)
+    polls: list[tuple[Route, Request, Conversation]] = field(default_factory=list)
     _next_id: int = 0
 
     def install(self, page: Page) -> ChatStub:
@@ -64,11 +70,37 @@ class ChatStub:
             body for method, path, body in self.calls if method == "POST" and "/messages" in path
         ]
 
-    def agent_says(self, text: str) -> None:
+    def agent_says(self, text: str, author: str | None = None) -> None:
         """An agent writes in the conversation (it is then assigned)."""
         conversation = self.only
         conversation.state = "assigned"
-        self._add(conversation, "agent", text)
+        self._add(conversation, "agent", text, author=author)
+        self._wake()
+
+    def queue_moves(self, position: int, minutes: int, online: int = 1) -> None:
+        """The waiting customer's place in the queue changes."""
+        self.only.queue = {
+            "position": position,
+            "estimated_wait_minutes": minutes,
+            "agents_online": online,
+        }
+        self._wake()
+
+    def resolve(self) -> None:
+        """The agent resolves the chat: the customer is asked for a rating."""
+        conversation = self.only
+        conversation.state = "resolved"
+        self._add(
+            conversation,
+            "system",
+            "How did we do? Please rate this conversation from 1 to 5.",
+            kind="rating_request",
+        )
+        self._wake()
+
+    def long_polls(self) -> list[str]:
+        """URLs of the GETs that asked to wait."""
+        return [url for method, url, _ in self.calls if method == "GET" and "wait=" in url]
 
     def release(self) -> None:
         """Answer the replies that were held back."""
@@ -89,15 +121,62 @@ class ChatStub:
         if self.hold and request.method == "POST" and "/messages" in request.url:
             self.held.append((route, request))
             return
-        if self.fail_next is not None:
+        if self.fail_polls and request.method == "GET" and "wait=" in request.url:
+            self.fail_polls -= 1
+            self._reply(route, request, 503, _error(503, "Stubbed outage."))
+            return
+        if self.fail_next is not None and request.method == "POST":
             failure, self.fail_next = self.fail_next, None
             if failure == "network":
                 route.abort("internetdisconnected")
             else:
                 self._reply(route, request, int(failure), _error(int(failure), "Stubbed failure."))
             return
+        conversation = self._waiting_for_news(request)
+        if conversation is not None:
+            self.polls.append((route, request, conversation))
+            return
         status, payload = self._answer(request, body)
         self._reply(route, request, status, payload)
+        if request.method == "POST":
+            self._wake()
+
+    def _waiting_for_news(self, request: Request) -> Conversation | None:
+        """The conversation a long poll must wait on, or None when it can be answered now."""
+        match = API.search(urlparse(request.url).path)
+        query = parse_qs(urlparse(request.url).query)
+        if request.method != "GET" or match is None or not match["id"] or "wait" not in query:
+            return None
+        conversation = self.conversations.get(match["id"])
+        if conversation is None:
+            return None
+        # Asking Playwright for the headers lets other handlers and the test run meanwhile, so the
+        # news is looked at after it, just before the poll is parked.
+        if request.all_headers().get("authorization") != f"Bearer {conversation.token}":
+            return None
+        return None if self._news(conversation, query) else conversation
+
+    @staticmethod
+    def _news(conversation: Conversation, query: dict[str, list[str]]) -> bool:
+        """Whether a long poll with this query has something to answer."""
+        after = int(query.get("after", ["0"])[0])
+        if any(message["id"] > after for message in conversation.messages):
+            return True
+        if "state" in query and query["state"][0] != conversation.state:
+            return True
+        position = (conversation.queue or {}).get("position")
+        return "position" in query and str(position) != query["position"][0]
+
+    def _wake(self) -> None:
+        """Answer the held long polls that have news now."""
+        waiting, self.polls = self.polls, []
+        for route, request, conversation in waiting:
+            if not self._news(conversation, parse_qs(urlparse(request.url).query)):
+                self.polls.append((route, request, conversation))
+                continue
+            status, payload = self._answer(request, None)
+            with contextlib.suppress(Error):  # the page went away (a reload) while it waited
+                self._reply(route, request, status, payload)
 
     def _answer(self, request: Request, body: Any) -> tuple[int, dict[str, Any]]:
         """Status and JSON body for one call."""
@@ -123,11 +202,30 @@ class ChatStub:
             return 404, _error(404, "That conversation does not exist.")
         if request.all_headers().get("authorization") != f"Bearer {conversation.token}":
             return 403, _error(403, "That token is not for this conversation.")
+        if match["what"] == "rating":
+            return self._rate(conversation, body or {})
         if request.method == "GET":
             after = int(parse_qs(urlparse(request.url).query).get("after", ["0"])[0])
             fresh = [message for message in conversation.messages if message["id"] > after]
-            return 200, {"messages": fresh, "state": conversation.state}
+            return 200, self._list(conversation, fresh)
         return self._post_message(conversation, body or {})
+
+    @staticmethod
+    def _list(conversation: Conversation, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The body of a message list."""
+        queue = conversation.queue if conversation.state == "queued" else None
+        return {"messages": messages, "state": conversation.state, "queue": queue}
+
+    @staticmethod
+    def _rate(conversation: Conversation, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A rating: only once the chat was resolved."""
+        if conversation.state not in ("resolved", "bot"):
+            return 409, _error(409, "There is nothing to rate yet.")
+        score = body.get("score")
+        if not isinstance(score, int) or not 1 <= score <= 5:
+            return 400, _error(400, "'score' must be 1 to 5.", {"score": "1 to 5"})
+        conversation.ratings.append(body)
+        return 200, {"rating": score, "comment": str(body.get("comment", ""))}
 
     def _post_message(
         self, conversation: Conversation, body: dict[str, Any]
@@ -143,14 +241,20 @@ class ChatStub:
         if conversation.state == "bot":
             self._bot(conversation, text)
         fresh = [message for message in conversation.messages if message["id"] >= first]
-        return 200, {"messages": fresh, "state": conversation.state}
+        return 200, self._list(conversation, fresh)
 
     def _bot(self, conversation: Conversation, text: str) -> None:
         """The scripted assistant."""
         if text == "/request_human":
             self._add(conversation, "bot", "I'm bringing in a person from our team.")
-            self._add(conversation, "system", "Our team replies within 4 business hours.")
+            self._add(
+                conversation,
+                "system",
+                "Our team replies within 4 business hours.",
+                kind="availability",
+            )
             conversation.state = "queued"
+            conversation.queue = {"position": 3, "estimated_wait_minutes": 12, "agents_online": 2}
         elif text == "/affirm":
             self._add(conversation, "bot", "Great — glad that helped!")
         elif "return" in text.lower():
@@ -188,6 +292,8 @@ class ChatStub:
                     for a in extra.get("articles", [])
                 ],
                 "created_at": datetime.now(UTC).isoformat(),
+                "kind": extra.get("kind"),
+                "author": extra.get("author"),
             }
         )
 

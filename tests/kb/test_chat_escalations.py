@@ -45,7 +45,7 @@ def test_escalate_queues_the_conversation(session: Session) -> None:
         reason_detail="rule 'fraud' matched 'chargeback'",
         summary="Suspected fraud on order A1.",
         context={"handoff": {"reason": "business_rule"}, "transcript": []},
-        plan="plus",
+        plan=plan_for(DEFAULT_PLANS, "plus"),
     )
     assert escalation.state == Q and talk.state == ConversationState.QUEUED
     assert (escalation.reason, escalation.plan, escalation.assigned_to) == (
@@ -203,6 +203,25 @@ def test_availability_notice_wording() -> None:
     always = availability_notice(PREMIUM, datetime(2026, 6, 6, 3, 0, tzinfo=UTC))
     assert always.startswith("Our team is available around the clock")
     assert "15 minutes" in always
+
+
+def test_availability_notice_is_honest_about_nobody_online() -> None:
+    """Open hours but no agent on the desk, or around the clock with nobody there: said plainly."""
+    wednesday = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
+    nobody = availability_notice(PLUS, wednesday, agents_online=0)
+    assert nobody == (
+        "Nobody from our team is online right now (we're here Mon–Fri 08:00–18:00 London time). "
+        "Your message is saved and the team aims to reply within 4 business hours, right here in "
+        "this chat."
+    )
+    assert availability_notice(PLUS, wednesday, agents_online=2).startswith(
+        "Our team is available now"
+    )
+    assert availability_notice(PLUS, wednesday) == availability_notice(PLUS, wednesday, 1)
+    saturday = datetime(2026, 6, 6, 12, 0, tzinfo=UTC)
+    assert availability_notice(PLUS, saturday, 0) == availability_notice(PLUS, saturday, 3)
+    always = availability_notice(PREMIUM, saturday, agents_online=0)
+    assert "nobody is online right this moment" in always and "15 minutes" in always
 
 
 def test_plan_for_falls_back_to_free() -> None:

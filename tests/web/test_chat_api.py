@@ -45,7 +45,11 @@ def test_start_anonymous_conversation(chat_app: Flask, demo_kb: KnowledgeBase) -
         assert row is not None
         assert row.state == ConversationState.BOT and row.customer_id is None
         assert body["token"] not in row.token_hash and len(row.token_hash) == 64
-    assert read(client, body["id"], body["token"]) == {"messages": [], "state": "bot"}
+    assert read(client, body["id"], body["token"]) == {
+        "messages": [],
+        "state": "bot",
+        "queue": None,
+    }
 
 
 def test_answered_question_stores_both_sides(
@@ -81,7 +85,17 @@ def test_answered_question_stores_both_sides(
         {"title": "No", "payload": "/deny"},
     ]
     first = body["messages"][0]
-    assert set(first) == {"id", "sender", "text", "buttons", "articles", "created_at"}
+    assert set(first) == {
+        "id",
+        "sender",
+        "text",
+        "buttons",
+        "articles",
+        "created_at",
+        "kind",
+        "author",
+    }
+    assert first["kind"] is None and first["author"] is None
     assert first["created_at"].endswith(("Z", "+00:00"))
     request = fake_rasa.requests[-1]
     assert request["path"] == "/webhooks/rest/webhook"

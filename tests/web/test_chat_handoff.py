@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from kb import desk, queue
 from kb.escalations import escalate, latest_escalation, transition
 from kb.knowledge_base import KnowledgeBase
 from kb.models import (
@@ -16,6 +17,8 @@ from kb.models import (
     Escalation,
     EscalationEvent,
     EscalationState,
+    Role,
+    User,
 )
 from tests.web.chat_helpers import (
     FakeRasa,
@@ -27,6 +30,7 @@ from tests.web.chat_helpers import (
     start,
 )
 from tests.web.conftest import build_app
+from tests.web.staff_helpers import make_staff
 from web.chat.handoff import (
     EMAIL_REQUEST,
     EMAIL_SKIPPED,
@@ -123,6 +127,26 @@ def test_bot_stays_silent_while_a_person_owns_the_chat(
     texts = said(read(client, conversation, token))
     assert texts.count(WAITING_NOTE) == 1
     assert "still here" in texts
+
+
+def test_no_waiting_note_once_an_agent_is_talking(
+    chat_app: Flask, fake_rasa: FakeRasa, demo_kb: KnowledgeBase
+) -> None:
+    """After the agent's first reply, the customer's messages get no "someone will reply" note."""
+    client, conversation, token, _ = handed_over(chat_app, fake_rasa, ask_email=False)
+    agent = make_staff(demo_kb, Role.AGENT)
+    with demo_kb.sessions() as session:
+        found = session.scalar(select(Conversation).where(Conversation.public_id == conversation))
+        assert found is not None
+        escalation = latest_escalation(session=session, conversation=found)
+        assert escalation is not None
+        queue.claim(session=session, escalation_id=escalation.id, agent_id=agent.id)
+        staff = session.get(User, agent.id)
+        assert staff is not None
+        desk.reply(session=session, escalation=escalation, agent=staff, text="Hi, I'm here.")
+        session.commit()
+    _, body = send(client, conversation, token, text="great, thanks")
+    assert said(body) == ["great, thanks"]
 
 
 def test_anonymous_customer_leaves_an_email_once(

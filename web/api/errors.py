@@ -97,8 +97,13 @@ def _known_fields(model_name: str) -> list[str]:
 def check_request(
     req: Any, resp: Any, error: Exception | None, instance: Any, adapter: Any
 ) -> None:
-    """spectree's hook before a view: refuse a non-JSON body, else report the validation errors."""
-    if request.method in WRITE_METHODS:
+    """spectree's hook before a view: refuse a non-JSON body, else report the validation errors.
+
+    An empty body is fine where the endpoint takes none or all its fields are optional (actions
+    such as ``POST /api/v1/escalations/{id}/claim``).
+    """
+    empty_but_fine = error is None and not request.get_data()
+    if request.method in WRITE_METHODS and not empty_but_fine:
         if not request.is_json:
             raise InvalidInput(
                 "Send the body as JSON, with the header Content-Type: application/json."

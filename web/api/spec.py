@@ -30,10 +30,15 @@ limited per account and per address (429 with `Retry-After`).
 The chat API (`/api/v1/conversations`) is for the chat widget, also on other sites (CORS for the
 configured origins): starting a conversation returns its id and a token, and every other call
 sends that token as `Authorization: Bearer <token>`; no cookies, no CSRF token.
+
+The staff API (`/api/v1/escalations`, `/api/v1/customers`) mirrors the agent desk: send a staff
+member's API token as `Authorization: Bearer t0_…` (no cookies, no CSRF token). No or an unknown
+token is 401; a role that may not do it is 403.
 """
 
 SIGNED_IN: dict[str, list[str]] = {"session": [], "csrf": []}
 CONVERSATION_TOKEN: dict[str, list[str]] = {"conversationToken": []}
+STAFF_TOKEN: dict[str, list[str]] = {"staffToken": []}
 
 api_spec = SpecTree(
     "flask",
@@ -73,6 +78,15 @@ api_spec = SpecTree(
                 type=SecureType.HTTP,
                 scheme="bearer",
                 description="The token POST /api/v1/conversations returned with the conversation.",
+            ),
+        ),
+        SecurityScheme(
+            name="staffToken",
+            data=SecuritySchemeData(
+                type=SecureType.HTTP,
+                scheme="bearer",
+                description="A staff member's API token (t0_…), made on the account's API tokens "
+                "page or with `tier0 users create --api-token`.",
             ),
         ),
     ],

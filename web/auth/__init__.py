@@ -1,4 +1,4 @@
-"""Customer accounts: sign up, sign in, sign out."""
+"""Accounts: sign up, sign in, sign out; staff API tokens."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from web.auth import views  # noqa: E402,F401
+from web.auth import tokens, views  # noqa: E402,F401

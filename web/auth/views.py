@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kb.accounts import EmailTaken
+from kb.models import Role
 from web.auth import bp
 from web.auth.forms import SignInForm, SignUpForm
 from web.auth.identity import Account
@@ -27,8 +28,15 @@ def _next_path(form_value: str | None = None) -> str | None:
 
 
 def _done(target: str | None) -> Response:
-    """Go where the person was heading, or to the community."""
-    return redirect(target or url_for("community.index"))
+    """Go where the person was heading, or to their home page."""
+    return redirect(target or _home())
+
+
+def _home() -> str:
+    """Where signing in leads when no page was asked for: the desk for agents and admins."""
+    if current_user.is_authenticated and current_user.role in (Role.AGENT, Role.ADMIN):
+        return url_for("desk.queue_page")
+    return url_for("community.index")
 
 
 @bp.get("/sign-in")

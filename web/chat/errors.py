@@ -1,13 +1,16 @@
-"""The chat API's errors as JSON: unknown conversation 404, wrong token 403, bad input 400."""
+"""The chat API's errors as JSON: unknown conversation 404, wrong token 403, bad input 400,
+nothing to rate 409."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
 from kb.chat import ChatError, ConversationNotFound, WrongToken
+from kb.desk import DeskError
 from kb.feedback import ChatStartNotFound
 from web.api.errors import InvalidInput, error_json
 from web.chat.identity import IdentityNotEnabled, IdentityRejected
+from web.chat.service import NothingToRate
 
 NOT_FOUND = "No conversation has that id. Start a new one with POST /api/v1/conversations."
 WRONG_TOKEN = (
@@ -49,6 +52,12 @@ def register(bp: Blueprint) -> None:
     def unknown_start(_error: ChatStartNotFound) -> tuple[Response, int]:
         """A start token that is not one of ours."""
         return error_json(400, UNKNOWN_START, {"start": UNKNOWN_START})
+
+    @bp.errorhandler(NothingToRate)
+    @bp.errorhandler(DeskError)
+    def cannot_rate(error: Exception) -> tuple[Response, int]:
+        """A rating with nothing (or nothing any more) to rate."""
+        return error_json(409, str(error))
 
     @bp.errorhandler(ChatError)
     def chat_error(error: ChatError) -> tuple[Response, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +18,10 @@ from sqlalchemy.orm import Session
 from kb import chat
 from kb.accounts import is_email
 from kb.availability import availability_notice, plan_for
-from kb.config import ServicePlan
+from kb.config import PriorityPolicy, ServicePlan, Settings
 from kb.escalations import escalate, reopen
-from kb.models import Conversation, Message, Sender, utcnow
+from kb.models import Conversation, ConversationState, Message, Sender, utcnow
+from kb.queue import agents_online
 
 SKIP_EMAIL = "/skip_email"
 WAITING_NOTE = "A person from our team will reply here."
@@ -38,12 +40,27 @@ MAX_EMAIL_REPLY = 300
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}")
 
 
+@dataclass(frozen=True, slots=True)
+class Team:
+    """What a handoff needs to know about the team: the service plans, how the queue is ordered,
+    and how recently an agent must have been seen to count as online."""
+
+    plans: Sequence[ServicePlan]
+    priority: PriorityPolicy
+    online_minutes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Team:
+        """The team as configured."""
+        return cls(settings.service_plans, settings.priority, settings.agent_online_minutes)
+
+
 def unavailable(
     *,
     session: Session,
     conversation: Conversation,
     failure: str,
-    plans: Sequence[ServicePlan],
+    team: Team,
     now: datetime | None = None,
 ) -> None:
     """The bot could not answer: tell the customer and pass the conversation to the team."""
@@ -69,7 +86,7 @@ def unavailable(
         conversation=conversation,
         handoff=handoff,
         actor="system",
-        plans=plans,
+        team=team,
         now=now,
     )
 
@@ -80,11 +97,12 @@ def hand_over(
     conversation: Conversation,
     handoff: dict[str, Any],
     actor: str,
-    plans: Sequence[ServicePlan],
+    team: Team,
     now: datetime | None = None,
 ) -> None:
     """Queue the conversation with the handoff and the transcript; say honestly when people reply."""
-    plan = customer_plan(conversation, plans)
+    now = now or utcnow()
+    plan = customer_plan(conversation, team.plans)
     escalate(
         session=session,
         conversation=conversation,
@@ -96,9 +114,12 @@ def hand_over(
             "handoff": handoff,
             "transcript": chat.transcript(session=session, conversation=conversation),
         },
-        plan=plan.key,
+        plan=plan,
+        policy=team.priority,
+        now=now,
     )
-    system_message(session, conversation, availability(conversation, plans, now), AVAILABILITY)
+    notice = availability(session, conversation, team, now)
+    system_message(session, conversation, notice, AVAILABILITY)
     if handoff.get("ask_email") and not conversation.asked_email and not email_known(conversation):
         skip = [{"title": "Skip", "payload": SKIP_EMAIL}]
         system_message(session, conversation, EMAIL_REQUEST, ASKED_EMAIL, buttons=skip)
@@ -143,6 +164,8 @@ def while_waiting(session: Session, conversation: Conversation, message: Message
         return
     if message.payload == SKIP_EMAIL:
         return
+    if agent_has_replied(session, conversation):
+        return  # a person is already talking with them: "someone will reply" would read oddly
     last_note = chat.latest_message(
         session=session,
         conversation=conversation,
@@ -151,6 +174,17 @@ def while_waiting(session: Session, conversation: Conversation, message: Message
     )
     if last_note is None or last_note.payload != WAITING:
         system_message(session, conversation, WAITING_NOTE, WAITING)
+
+
+def agent_has_replied(session: Session, conversation: Conversation) -> bool:
+    """Whether an agent has written since the conversation was last handed to the team."""
+    if conversation.state != ConversationState.ASSIGNED:
+        return False
+    handed = chat.latest_message(
+        session=session, conversation=conversation, senders=[Sender.SYSTEM], payloads=[AVAILABILITY]
+    )
+    agent = chat.latest_message(session=session, conversation=conversation, senders=[Sender.AGENT])
+    return agent is not None and (handed is None or agent.id > handed.id)
 
 
 def system_message(
@@ -179,10 +213,12 @@ def customer_plan(conversation: Conversation, plans: Sequence[ServicePlan]) -> S
 
 
 def availability(
-    conversation: Conversation, plans: Sequence[ServicePlan], now: datetime | None
+    session: Session, conversation: Conversation, team: Team, now: datetime | None
 ) -> str:
-    """The availability message for this customer's plan at ``now``."""
-    return availability_notice(customer_plan(conversation, plans), now or utcnow())
+    """The availability message for this customer's plan at ``now``, and who is online."""
+    now = now or utcnow()
+    online = agents_online(session=session, now=now, minutes=team.online_minutes)
+    return availability_notice(customer_plan(conversation, team.plans), now, online)
 
 
 def email_known(conversation: Conversation) -> bool:
@@ -195,9 +231,18 @@ def reopen_for_customer(
     *,
     session: Session,
     conversation: Conversation,
-    plans: Sequence[ServicePlan],
+    team: Team,
     now: datetime | None = None,
 ) -> None:
     """The customer wrote to a resolved conversation: back to the queue, with the waiting time."""
-    reopen(session=session, conversation=conversation, reason="the customer wrote again")
-    system_message(session, conversation, availability(conversation, plans, now), AVAILABILITY)
+    now = now or utcnow()
+    reopen(
+        session=session,
+        conversation=conversation,
+        reason="the customer wrote again",
+        plan=customer_plan(conversation, team.plans),
+        policy=team.priority,
+        now=now,
+    )
+    notice = availability(session, conversation, team, now)
+    system_message(session, conversation, notice, AVAILABILITY)

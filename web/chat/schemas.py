@@ -11,6 +11,8 @@ from web.api.schemas import Input, Timestamp
 MAX_EMAIL = 254
 MAX_START_TOKEN = 64
 MAX_AFTER = 2**63 - 1
+MAX_WAIT_SECONDS = 25
+MAX_RATING_COMMENT = 2000
 SIGNATURE_PATTERN = r"^[0-9a-fA-F]{64}$"
 
 
@@ -71,6 +73,29 @@ class MessagesQuery(Input):
     after: int = Field(
         0, ge=0, le=MAX_AFTER, description="Only messages with a higher id (the last id you have)."
     )
+    wait: float = Field(
+        0,
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        description="Long polling: wait up to this many seconds for a message after ``after`` or a "
+        "change of ``state`` (or of ``position``) before answering; 0 answers at once.",
+    )
+    state: ConversationState | None = Field(
+        None, description="The state you last saw: a different state answers at once."
+    )
+    position: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_AFTER,
+        description="The queue position you last saw: while queued, a new position answers too.",
+    )
+
+
+class NewRating(Input):
+    """The customer's rating of the help they got from a person."""
+
+    score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent).")
+    comment: str = Field("", max_length=MAX_RATING_COMMENT, description="Optional, in words.")
 
 
 class ConversationCreated(BaseModel):
@@ -103,6 +128,22 @@ class MessageOut(BaseModel):
     buttons: list[Button]
     articles: list[ArticleCard]
     created_at: Timestamp
+    kind: str | None = Field(
+        None,
+        description="System messages only: what the message is, e.g. availability, waiting, "
+        "rating_request, handed_back; null otherwise.",
+    )
+    author: str | None = Field(
+        None, description="Agent messages only: the agent's display name; null otherwise."
+    )
+
+
+class QueueInfo(BaseModel):
+    """Where a waiting customer is in the queue."""
+
+    position: int = Field(description="1 = next to be picked up.")
+    estimated_wait_minutes: int = Field(description="A rough estimate, from the queue's pace.")
+    agents_online: int = Field(description="People on the team working the queue right now.")
 
 
 class MessageList(BaseModel):
@@ -112,3 +153,13 @@ class MessageList(BaseModel):
     state: ConversationState = Field(
         description="bot; queued (waiting for a person); assigned (a person has it); resolved."
     )
+    queue: QueueInfo | None = Field(
+        None, description="While ``state`` is queued: the place in the queue; null otherwise."
+    )
+
+
+class RatingOut(BaseModel):
+    """The rating as stored."""
+
+    rating: int = Field(description="1–5.")
+    comment: str

@@ -15,12 +15,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kb import chat
+from kb import chat, desk
 from kb.config import ServicePlan, Settings
+from kb.escalations import latest_escalation
 from kb.feedback import mark_chat_started
-from kb.models import Conversation, ConversationState, Message, Sender
+from kb.models import (
+    Conversation,
+    ConversationState,
+    Escalation,
+    EscalationState,
+    Message,
+    Sender,
+)
+from web import live
 from web.chat.handoff import (
     SKIP_EMAIL,
+    Team,
     customer_plan,
     email_known,
     hand_over,
@@ -33,6 +43,15 @@ from web.chat.rasa import BotUnavailable, RasaClient
 from web.chat.replies import BotReply, parse_replies
 from web.chat.schemas import Identity
 from web.help.service import chat_context
+
+NOTHING_TO_RATE = (
+    "There is nothing to rate yet: a rating is for a conversation a person from our team has "
+    "resolved."
+)
+
+
+class NothingToRate(Exception):
+    """The customer rated a conversation no person has resolved (or that is open again): 409."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +117,15 @@ def converse(
     text: str | None,
     payload: str | None,
     bot: RasaClient,
-    plans: Sequence[ServicePlan],
+    team: Team,
     now: datetime | None = None,
 ) -> Exchange:
     """Take a customer's message. Commits it before the bot is asked, then commits the outcome."""
     message, request = receive(
-        session=session, conversation=conversation, text=text, payload=payload, plans=plans, now=now
+        session=session, conversation=conversation, text=text, payload=payload, team=team, now=now
     )
     session.commit()
+    live.notify(conversation.id)
     if request is not None:
         failure, reply = None, BotReply()
         try:
@@ -125,14 +145,13 @@ def converse(
                     session=session,
                     conversation=conversation,
                     failure=failure,
-                    plans=plans,
+                    team=team,
                     now=now,
                 )
             else:
-                deliver(
-                    session=session, conversation=conversation, reply=reply, plans=plans, now=now
-                )
+                deliver(session=session, conversation=conversation, reply=reply, team=team, now=now)
         session.commit()
+        live.notify(conversation.id)
     since = chat.messages_after(session=session, conversation=conversation, after=message.id - 1)
     return Exchange(since, conversation.state)
 
@@ -143,7 +162,7 @@ def receive(
     conversation: Conversation,
     text: str | None,
     payload: str | None,
-    plans: Sequence[ServicePlan],
+    team: Team,
     now: datetime | None = None,
 ) -> tuple[Message, BotRequest | None]:
     """Store a customer's message and decide what follows; the request for the bot, if it has the chat."""
@@ -160,7 +179,7 @@ def receive(
     )
     state = conversation.state
     if state == ConversationState.RESOLVED:
-        reopen_for_customer(session=session, conversation=conversation, plans=plans, now=now)
+        reopen_for_customer(session=session, conversation=conversation, team=team, now=now)
         return message, None
     if state in (ConversationState.QUEUED, ConversationState.ASSIGNED):
         while_waiting(session, conversation, message)
@@ -173,7 +192,7 @@ def receive(
         )
         is None
     )
-    metadata = bot_metadata(conversation, plans=plans, first=first)
+    metadata = bot_metadata(conversation, plans=team.plans, first=first)
     conversation.handed_back = False
     session.flush()
     return message, BotRequest(conversation.public_id, text or payload or "", metadata)
@@ -203,7 +222,7 @@ def deliver(
     session: Session,
     conversation: Conversation,
     reply: BotReply,
-    plans: Sequence[ServicePlan],
+    team: Team,
     now: datetime | None = None,
 ) -> None:
     """Store the bot's messages; on a handoff, queue the conversation for the team."""
@@ -222,6 +241,15 @@ def deliver(
             conversation=conversation,
             handoff=reply.handoff,
             actor="bot",
-            plans=plans,
+            team=team,
             now=now,
         )
+
+
+def rate(*, session: Session, conversation: Conversation, score: int, comment: str) -> Escalation:
+    """The customer's rating of the conversation's resolved escalation; raises NothingToRate."""
+    escalation = latest_escalation(session=session, conversation=conversation)
+    rateable = (EscalationState.RESOLVED, EscalationState.BOT)
+    if escalation is None or escalation.state not in rateable or escalation.resolved_at is None:
+        raise NothingToRate(NOTHING_TO_RATE)
+    return desk.rate(session=session, escalation=escalation, score=score, comment=comment)

@@ -12,11 +12,13 @@ from spectree import Response as Responses
 
 from kb import chat
 from kb.documents import Source
-from kb.models import Conversation, Message
+from kb.models import Conversation, ConversationState, Message, Sender, utcnow
+from web import live
 from web.api.schemas import ErrorResponse
 from web.api.spec import CONVERSATION_TOKEN, api_spec
-from web.chat import bot, bp
+from web.chat import bot, bp, updates
 from web.chat import service as chat_service
+from web.chat.handoff import Team
 from web.chat.schemas import (
     ArticleCard,
     Button,
@@ -26,6 +28,9 @@ from web.chat.schemas import (
     MessagesQuery,
     NewConversation,
     NewMessage,
+    NewRating,
+    QueueInfo,
+    RatingOut,
 )
 from web.db import db_session
 from web.security import limiter, settings
@@ -142,9 +147,9 @@ def send_message(conversation_id: str, json: NewMessage) -> MessageList:
         text=json.text,
         payload=json.payload,
         bot=bot(),
-        plans=settings().service_plans,
+        team=Team.of(settings()),
     )
-    return MessageList(messages=[_message(m) for m in exchange.messages], state=exchange.state)
+    return _message_list(exchange.messages, exchange.state)
 
 
 @bp.get("/conversations/<conversation_id>/messages")
@@ -161,16 +166,87 @@ def send_message(conversation_id: str, json: NewMessage) -> MessageList:
 def list_messages(conversation_id: str, query: MessagesQuery) -> MessageList:
     """Read the conversation's messages after the one with id ``after`` (all when 0), oldest first.
 
-    At most 100 at a time: ask again with the last id until none come back.
+    At most 100 at a time: ask again with the last id until none come back. With ``wait`` (long
+    polling) the answer waits up to that many seconds until there is a message after ``after``,
+    the state differs from ``state``, or (while queued) the place differs from ``position``.
     """
     conversation: Conversation = g.conversation
-    messages = chat.messages_after(
-        session=db_session(), conversation=conversation, after=query.after
+    session = db_session()
+    if query.wait > 0:
+        updates.wait_for_news(
+            session=session,
+            conversation_id=conversation.id,
+            after=query.after,
+            state=query.state,
+            position=query.position,
+            timeout=query.wait,
+            online_minutes=settings().agent_online_minutes,
+        )
+    messages = chat.messages_after(session=session, conversation=conversation, after=query.after)
+    return _message_list(messages, conversation.state)
+
+
+@bp.post("/conversations/<conversation_id>/rating")
+@per_address
+@per_conversation
+@conversation_owner
+@api_spec.validate(
+    json=NewRating,
+    resp=Responses(
+        HTTP_200=RatingOut,
+        HTTP_400=ErrorResponse,
+        HTTP_403=ErrorResponse,
+        HTTP_404=ErrorResponse,
+        HTTP_409=ErrorResponse,
+        HTTP_429=ErrorResponse,
+    ),
+    tags=TAGS,
+    operation_id="rateConversation",
+    security=CONVERSATION_TOKEN,
+    path_parameter_descriptions=CONVERSATION_ID,
+)
+def rate_conversation(conversation_id: str, json: NewRating) -> RatingOut:
+    """Rate the help from the team, 1–5 with an optional comment, once a person resolved the chat.
+
+    Rating again replaces the earlier rating. 409 while there is nothing to rate (no person has
+    resolved the conversation, or the customer has written again since).
+    """
+    conversation: Conversation = g.conversation
+    session = db_session()
+    escalation = chat_service.rate(
+        session=session, conversation=conversation, score=json.score, comment=json.comment
     )
-    return MessageList(messages=[_message(m) for m in messages], state=conversation.state)
+    session.commit()
+    live.notify(conversation.id)
+    return RatingOut(rating=escalation.rating or json.score, comment=escalation.rating_comment)
 
 
-def _message(message: Message) -> MessageOut:
+def _message_list(messages: list[Message], state: ConversationState) -> MessageList:
+    """Messages as the widget shows them, the state, and while queued the place in the queue."""
+    session = db_session()
+    names = updates.authors(session=session, messages=messages)
+    place = None
+    if state == ConversationState.QUEUED:
+        place = updates.queue_place(
+            session=session,
+            conversation_id=g.conversation.id,
+            now=utcnow(),
+            online_minutes=settings().agent_online_minutes,
+        )
+    return MessageList(
+        messages=[_message(m, names) for m in messages],
+        state=state,
+        queue=None
+        if place is None
+        else QueueInfo(
+            position=place.position,
+            estimated_wait_minutes=place.estimated_wait_minutes,
+            agents_online=place.agents_online,
+        ),
+    )
+
+
+def _message(message: Message, names: dict[int, str]) -> MessageOut:
     """A message as the widget shows it, with absolute links to the articles."""
     return MessageOut(
         id=message.id,
@@ -185,4 +261,6 @@ def _message(message: Message) -> MessageOut:
             for card in message.articles
         ],
         created_at=message.created_at,
+        kind=message.payload if message.sender == Sender.SYSTEM else None,
+        author=names.get(message.author_id or 0) if message.sender == Sender.AGENT else None,
     )

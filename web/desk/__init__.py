@@ -6,4 +6,8 @@ from flask import Blueprint
 
 bp = Blueprint("desk", __name__)
 
-from web.desk import views  # noqa: E402,F401
+from web.desk import actions, errors, messages, presenting, views  # noqa: E402,F401
+
+errors.init_blueprint(bp)
+bp.add_app_template_filter(presenting.points, "desk_points")
+bp.add_app_template_filter(presenting.iso_utc, "iso_utc")

@@ -6,7 +6,8 @@
  * launcher and a chat panel inside a shadow root (the page's CSS cannot reach in; the stylesheet is
  * /widget.css loaded with a <link>, so a Content-Security-Policy of script-src/style-src 'self' is enough)
  * and keeps the conversation in localStorage, so it survives page loads. Text from customers, the bot and
- * agents is only ever set with textContent: nothing anyone writes becomes markup.
+ * agents is only ever set with textContent: nothing anyone writes becomes markup. New messages arrive by long
+ * polling (GET …/messages?wait=20&after=<last id>), with backoff on errors and every message shown once.
  *
  * Host pages may set, before this script loads,
  *   window.Tier0ChatConfig = {identity: {external_id, email, name, plan}, signature: "<HMAC>"}
@@ -27,8 +28,12 @@
   var WARN_CHARS = 1800;
   var POLL_MS = 2500;
   var MAX_POLL_MS = 30000;
+  var LONG_POLL_SECONDS = 20;
+  var LONG_POLL_TIMEOUT_MS = (LONG_POLL_SECONDS + 10) * 1000;
   var SEND_TIMEOUT_MS = 20000;
   var FETCH_TIMEOUT_MS = 10000;
+  var RATING_REQUEST = "rating_request";
+  var SCORE_WORDS = ["very poor", "poor", "OK", "good", "excellent"];
   var HUMAN_PAYLOAD = "/request_human";
   var HUMAN_TITLE = "Talk to a person";
   var STATE_TEXT = {
@@ -196,6 +201,8 @@
     heading.appendChild(el("h2", { id: "t0-title", class: "t0-title" }, "Chat with us"));
     var stateLine = el("p", { id: "t0-state", class: "t0-state", role: "status" }, STATE_TEXT.bot);
     heading.appendChild(stateLine);
+    var queueLine = el("p", { class: "t0-queue", "aria-live": "polite", hidden: "" });
+    heading.appendChild(queueLine);
     var closeButton = el("button", { type: "button", class: "t0-close", "aria-label": "Close chat" });
     closeButton.appendChild(icon("M6 6l12 12M18 6L6 18"));
     header.appendChild(heading);
@@ -245,8 +252,8 @@
 
     return {
       host: host, root: root, sheet: sheet, frame: frame, launcher: launcher, badge: badge,
-      panel: panel, stateLine: stateLine, closeButton: closeButton, human: human, log: log,
-      intro: intro, typing: typing, typingText: typingText, alert: alert, form: form, input: input,
+      panel: panel, stateLine: stateLine, queueLine: queueLine, closeButton: closeButton, human: human,
+      log: log, intro: intro, typing: typing, typingText: typingText, alert: alert, form: form, input: input,
       send: send, hint: hint
     };
   }
@@ -267,7 +274,10 @@
     this.sendCount = 0;
     this.polling = false;
     this.pollTimer = 0;
-    this.pollDelay = POLL_MS;
+    this.pollDelay = 0;
+    this.queue = null;
+    this.ratingRequest = null;
+    this.ratingForm = null;
     this.unread = 0;
     this.styled = false;
     this.whenStyled = [];
@@ -372,6 +382,9 @@
     this.seen = {};
     this.lastId = null;
     this.unread = 0;
+    this.queue = null;
+    this.ratingRequest = null;
+    this.ratingForm = null;
     this.ui.log.textContent = "";
     this.ui.intro.textContent = pending ? INTRO_WITH_CONTEXT : INTRO_TEXT;
     this.ui.intro.hidden = false;
@@ -486,7 +499,7 @@
 
   Widget.prototype.keepFocusInside = function (event) {
     var items = Array.prototype.filter.call(
-      this.ui.panel.querySelectorAll("button, textarea, a[href], [tabindex='0']"),
+      this.ui.panel.querySelectorAll("button, textarea, input, a[href], [tabindex='0']"),
       function (node) { return !node.disabled && node.offsetParent !== null; }
     );
     if (!items.length) {
@@ -574,6 +587,7 @@
     var finish = function () {
       self.sending = false;
       self.showTyping(false);
+      self.schedulePoll();
     };
     attempt(true).then(function (result) {
       finish();
@@ -661,7 +675,10 @@
       var key = String(message.id);
       if (!self.seen[key]) {
         self.seen[key] = true;
-        self.addBubble(message, false);
+        var bubble = self.addBubble(message, false);
+        if (message.sender === "system" && message.kind === RATING_REQUEST) {
+          self.ratingRequest = { id: message.id, bubble: bubble };
+        }
         var unseen = seenUpTo === null || (seenUpTo !== undefined && isLater(message.id, seenUpTo));
         if (message.sender !== "customer" && unseen) {
           fresh += 1;
@@ -678,9 +695,14 @@
       this.refreshQuickReplies();
       this.scrollToEnd();
     }
+    if (Object.prototype.hasOwnProperty.call(data, "queue")) {
+      this.queue = data.queue && typeof data.queue === "object" ? data.queue : null;
+    }
     if (typeof data.state === "string") {
       this.setState(data.state);
     }
+    this.showQueue();
+    this.refreshRating();
     if (fresh && !this.isOpen) {
       this.unread += fresh;
       this.showBadge();
@@ -707,9 +729,44 @@
       this.record.state = state;
       this.save();
     }
+    this.showQueue();
+    this.refreshRating();
     if (changed) {
       this.schedulePoll();
     }
+  };
+
+  function minutesText(minutes) {
+    var value = Math.max(1, Math.round(Number(minutes) || 0));
+    if (value < 60) {
+      return value === 1 ? "1 minute" : value + " minutes";
+    }
+    var hours = Math.round(value / 60);
+    if (hours < 48) {
+      return hours === 1 ? "1 hour" : hours + " hours";
+    }
+    return Math.round(hours / 24) + " days";
+  }
+
+  /* "You're number 2 in the queue · about 6 minutes", while queued and the API says where. */
+  Widget.prototype.showQueue = function () {
+    var line = this.ui.queueLine;
+    var queue = this.queue;
+    var position = queue ? Number(queue.position) : 0;
+    if (this.state !== "queued" || !queue || !isFinite(position) || position < 1) {
+      line.hidden = true;
+      line.textContent = "";
+      return;
+    }
+    var place = position === 1 ? "You're next in the queue" : "You're number " + position + " in the queue";
+    var wait = minutesText(queue.estimated_wait_minutes);
+    var text = Number(queue.agents_online) > 0
+      ? place + " · about " + wait
+      : place + " · nobody from our team is online right now, so it may take about " + wait;
+    if (line.textContent !== text) {
+      line.textContent = text;
+    }
+    line.hidden = false;
   };
 
   Widget.prototype.addBubble = function (message, pending) {
@@ -722,8 +779,17 @@
     // Messages from the server go before a message still being sent, so the order stays the server's.
     var before = pending ? null : this.ui.log.querySelector(".t0-pending");
     var previous = before ? before.previousElementSibling : this.ui.log.lastElementChild;
-    var named = sender === "agent" && !(previous && previous.classList.contains("t0-from-agent"));
-    var label = el("span", { class: named ? "t0-sender" : "t0-sender t0-sr" }, SENDER_TEXT[sender] + ":");
+    var who = SENDER_TEXT[sender];
+    if (sender === "agent" && typeof message.author === "string" && message.author) {
+      who = message.author;
+    }
+    if (sender === "agent") {
+      item.setAttribute("data-author", who);
+    }
+    // An agent's name shows above their first message in a row (and when another agent writes).
+    var named = sender === "agent" &&
+      !(previous && previous.classList.contains("t0-from-agent") && previous.getAttribute("data-author") === who);
+    var label = el("span", { class: named ? "t0-sender" : "t0-sender t0-sr" }, who + ":");
     item.appendChild(label);
     var text = typeof message.text === "string" ? message.text : "";
     if (sender === "customer" && this.titles[text]) {
@@ -806,21 +872,135 @@
     badge.textContent = this.unread === 0 ? "" : this.unread === 1 ? "1 new message" : this.unread + " new messages";
   };
 
-  /* Polling for agent replies */
+  /* Rating the help from a person */
+
+  /* Offer the rating form under the latest rating request, unless it was answered or the chat moved on. */
+  Widget.prototype.refreshRating = function () {
+    var request = this.ratingRequest;
+    var answered = request && this.record.rated !== undefined && this.record.rated !== null &&
+      !isLater(request.id, this.record.rated);
+    var wanted = Boolean(request) && !answered && (this.state === "resolved" || this.state === "bot");
+    var form = this.ratingForm;
+    if (form && (!wanted || form.requestId !== request.id)) {
+      if (!form.done) {
+        form.node.remove();
+      }
+      this.ratingForm = null;
+    }
+    if (wanted && !this.ratingForm) {
+      this.ratingForm = this.buildRatingForm(request);
+      request.bubble.appendChild(this.ratingForm.node);
+      this.scrollToEnd();
+    }
+  };
+
+  Widget.prototype.buildRatingForm = function (request) {
+    var self = this;
+    var form = el("form", { class: "t0-rating", novalidate: "" });
+    var group = el("fieldset", { class: "t0-scores" });
+    group.appendChild(el("legend", { class: "t0-rating-legend" }, "Rate this conversation"));
+    var choices = el("div", { class: "t0-score-row" });
+    SCORE_WORDS.forEach(function (word, index) {
+      var score = String(index + 1);
+      var id = "t0-score-" + score;
+      var choice = el("input", { type: "radio", name: "t0-score", id: id, value: score, class: "t0-score-input" });
+      var label = el("label", { for: id, class: "t0-score" }, score);
+      label.appendChild(el("span", { class: "t0-sr" }, " – " + word));
+      choices.appendChild(choice);
+      choices.appendChild(label);
+    });
+    group.appendChild(choices);
+    var scale = el("p", { class: "t0-score-scale", "aria-hidden": "true" });
+    scale.appendChild(el("span", {}, "Very poor"));
+    scale.appendChild(el("span", {}, "Excellent"));
+    group.appendChild(scale);
+    form.appendChild(group);
+    form.appendChild(el("label", { for: "t0-rating-comment", class: "t0-rating-label" }, "Comment (optional)"));
+    var comment = el("textarea", {
+      id: "t0-rating-comment", class: "t0-rating-comment", rows: "2", maxlength: "2000"
+    });
+    form.appendChild(comment);
+    var submit = el("button", { type: "submit", class: "t0-rating-send" }, "Send rating");
+    form.appendChild(submit);
+    var problem = el("p", { class: "t0-rating-problem", role: "alert" });
+    form.appendChild(problem);
+    var state = { node: form, requestId: request.id, done: false };
+    form.addEventListener("change", function () {
+      problem.textContent = "";
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      self.submitRating(state, form, comment, submit, problem);
+    });
+    return state;
+  };
+
+  Widget.prototype.submitRating = function (state, form, comment, submit, problem) {
+    var self = this;
+    var chosen = form.querySelector("input[name='t0-score']:checked");
+    problem.textContent = "";
+    if (!chosen) {
+      problem.textContent = "Choose a score from 1 to 5 first.";
+      form.querySelector("input[name='t0-score']").focus();
+      return;
+    }
+    var conversation = this.conversation;
+    if (!conversation || submit.disabled) {
+      return;
+    }
+    var body = { score: Number(chosen.value) };
+    var text = comment.value.trim();
+    if (text) {
+      body.comment = text;
+    }
+    submit.disabled = true;
+    var path = "/conversations/" + encodeURIComponent(String(conversation.id)) + "/rating";
+    var settle = function (message, answered) {
+      state.done = true;
+      var note = el("p", { class: "t0-rating-done", role: "status", tabindex: "-1" }, message);
+      form.replaceWith(note);
+      state.node = note;
+      if (answered) {
+        self.record.rated = state.requestId;
+        self.save();
+      }
+      note.focus();
+    };
+    call("POST", path, body, conversation.token, SEND_TIMEOUT_MS).then(function (result) {
+      submit.disabled = false;
+      if (result.status === 200) {
+        settle("Thanks for your rating!", true);
+      } else if (result.status === 409) {
+        settle(errorMessage(result, "There is nothing to rate right now."), false);
+      } else if (result.status === 429) {
+        problem.textContent = "Too many tries, wait a moment and send it again.";
+      } else if (result.status === 400) {
+        problem.textContent = errorMessage(result, "We couldn't take that rating.");
+      } else {
+        problem.textContent = "Couldn't send your rating — please try again.";
+      }
+    }, function () {
+      submit.disabled = false;
+      problem.textContent = "Couldn't send your rating — please try again.";
+    });
+  };
+
+  /* Long polling for agent replies */
 
   Widget.prototype.wantsPolling = function () {
     return Boolean(this.conversation) && (this.isOpen || this.state === "queued" || this.state === "assigned");
   };
 
+  /* Start the next long poll after ``pollDelay``, unless one is out (it schedules the next when it returns). */
   Widget.prototype.schedulePoll = function (soon) {
     var self = this;
     window.clearTimeout(this.pollTimer);
     this.pollTimer = 0;
-    if (!this.wantsPolling() || document.hidden) {
+    if (!this.wantsPolling() || document.hidden || this.polling) {
       return;
     }
     if (soon) {
-      this.pollDelay = POLL_MS;
+      this.pollDelay = 0;
     }
     this.pollTimer = window.setTimeout(function () { self.poll(); }, this.pollDelay);
   };
@@ -829,43 +1009,66 @@
     var self = this;
     this.pollTimer = 0;
     if (this.polling || this.sending) {
-      this.schedulePoll();
-      return;
+      return; // the send, or the poll that is out, schedules the next one
     }
     this.polling = true;
-    var done = function (ok) {
+    var started = Date.now();
+    this.fetchNew("poll").then(function (count) {
       self.polling = false;
-      self.pollDelay = ok ? POLL_MS : Math.min(self.pollDelay * 2, MAX_POLL_MS);
+      if (count < 0) {
+        self.pollDelay = Math.min(Math.max(self.pollDelay * 2, POLL_MS), MAX_POLL_MS); // back off
+      } else if (count === 0 && Date.now() - started < LONG_POLL_SECONDS * 500) {
+        self.pollDelay = POLL_MS; // answered empty at once: the server (or a proxy) does not hold polls
+      } else {
+        self.pollDelay = 0;
+      }
       self.schedulePoll();
-    };
-    this.fetchNew("poll").then(done, function () { done(false); });
+    });
   };
 
-  /* GET the messages after the newest one we have; true when the server answered. */
+  /* GET the messages after the newest one we have (long-polling when ``mode`` is "poll"); resolves to how
+     much is new (messages, a new state, a new place in the queue), or -1 when the server could not be
+     reached or refused. */
   Widget.prototype.fetchNew = function (mode) {
     var self = this;
     var conversation = this.conversation;
     var sendCount = this.sendCount;
     if (!conversation) {
-      return Promise.resolve(false);
+      return Promise.resolve(-1);
     }
     var after = this.lastId === null ? 0 : this.lastId;
-    var path = messagesPath(conversation) + "?after=" + encodeURIComponent(String(after));
-    return call("GET", path, undefined, conversation.token, FETCH_TIMEOUT_MS).then(function (result) {
-      if (conversation !== self.conversation || (mode === "poll" && sendCount !== self.sendCount)) {
-        return true; // a send started meanwhile and brings these messages itself
+    var query = "?after=" + encodeURIComponent(String(after));
+    var timeout = FETCH_TIMEOUT_MS;
+    if (mode === "poll") {
+      query = "?wait=" + LONG_POLL_SECONDS + "&state=" + encodeURIComponent(this.state);
+      if (this.state === "queued" && this.queue && Number(this.queue.position) >= 1) {
+        query += "&position=" + encodeURIComponent(String(this.queue.position));
       }
-      if (result.status === 200) {
-        self.apply(result.data, mode);
-        return true;
+      query += "&after=" + encodeURIComponent(String(after));
+      timeout = LONG_POLL_TIMEOUT_MS;
+    }
+    return call("GET", messagesPath(conversation) + query, undefined, conversation.token, timeout).then(
+      function (result) {
+        if (conversation !== self.conversation || (mode === "poll" && sendCount !== self.sendCount)) {
+          return 1; // a send started meanwhile and brings these messages itself
+        }
+        if (result.status === 200) {
+          var state = self.state;
+          var position = self.queue ? self.queue.position : null;
+          self.apply(result.data, mode);
+          var news = Array.isArray(result.data.messages) ? result.data.messages.length : 0;
+          return news + (self.state !== state ? 1 : 0) +
+            ((self.queue ? self.queue.position : null) !== position ? 1 : 0);
+        }
+        if (result.status === 403 || result.status === 404) {
+          self.forget();
+        }
+        return -1;
+      },
+      function () {
+        return -1;
       }
-      if (result.status === 403 || result.status === 404) {
-        self.forget();
-      }
-      return false;
-    }, function () {
-      return false;
-    });
+    );
   };
 
   /* ---- Public API ------------------------------------------------------------------------- */
