@@ -49,7 +49,8 @@ def http_json(
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.load(response)
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else {}
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
 

@@ -120,6 +120,11 @@ def run(settings: Settings, port: int | None, rasa_port: int, actions_port: int)
         stack.wait_healthy()
         click.echo(f"Tier0 is running at {stack.web_url}/  (Ctrl-C stops it)")
         click.echo(f"Logs: {stack.log_dir}")
+        if not _has_staff(settings):
+            click.echo(
+                f"The agent desk is at {stack.web_url}/desk; nobody can sign in to it yet. "
+                "Create an account with: tier0 users create you@example.com --role admin"
+            )
         code = stack.wait()
         failed = next(p for p in stack.processes if p.popen and p.popen.poll() is not None)
         raise click.ClickException(
@@ -131,6 +136,19 @@ def run(settings: Settings, port: int | None, rasa_port: int, actions_port: int)
         click.echo("\nStopping …")
     finally:
         stack.close()
+
+
+def _has_staff(settings: Settings) -> bool:
+    """Whether any staff account exists (a hint is printed for the first run when none does)."""
+    from kb.db import make_engine, make_session_factory
+    from kb.staff import list_staff
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return bool(list_staff(session=session))
+    finally:
+        engine.dispose()
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

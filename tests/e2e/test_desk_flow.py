@@ -39,6 +39,18 @@ def agent_token(env: dict[str, str], email: str) -> str:
     return found.group(0)
 
 
+def clear_queue(api: str, token: str) -> None:
+    """Take and resolve whatever is waiting, so "take next" below gets this test's conversation."""
+    for _ in range(100):
+        status, taken = http_json("POST", f"{api}/escalations/next", {}, token)
+        if status == 204:
+            return
+        assert status == 200, taken
+        status, body = http_json("POST", f"{api}/escalations/{taken['id']}/resolve", {}, token)
+        assert status == 200, body
+    raise AssertionError("the queue never emptied")
+
+
 def transitions(env: dict[str, str], escalation_id: int) -> list[tuple[str | None, str]]:
     """The escalation's state changes, oldest first, read from the stack's database."""
     engine = make_engine(f"sqlite:///{Path(env['TIER0_DATA_DIR']) / 'tier0.sqlite3'}")
@@ -63,6 +75,7 @@ def test_bot_fails_twice_agent_answers_resolves_and_hands_back(
     hand back → the bot answers again."""
     api = f"{stack.web_url}/api/v1"
     token = agent_token(stack_env, "flow-agent@example.com")
+    clear_queue(api, token)  # other test modules share this stack's database
 
     chat = Chat(stack.web_url)
     chat.send("How long does shipping take to my house?")

@@ -181,3 +181,20 @@ def test_customers_import_refuses_a_file_without_ids(tier0: Tier0, tmp_path: Pat
     path.write_bytes(b"external_id,name\nx,\xff\xfe\n")
     broken = tier0("customers", "import", str(path))
     assert broken.exit_code == 1 and "not a readable UTF-8 CSV file" in broken.output
+
+
+def test_tier0_run_knows_whether_anybody_can_sign_in_to_the_desk(tmp_path: Path) -> None:
+    """The first-run hint is printed until a staff account exists."""
+    from kb.config import Settings
+    from kb.migrate import upgrade
+    from web.cli import _has_staff
+
+    settings = Settings(data_dir=tmp_path)
+    upgrade(url=settings.resolved_database_url)
+    assert not _has_staff(settings)
+    env = {"TIER0_DATABASE_URL": settings.resolved_database_url}
+    result = CliRunner().invoke(
+        main, ["users", "create", address(), "--role", "agent", "--no-password"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert _has_staff(settings)
