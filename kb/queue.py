@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.config import PriorityPolicy
 from kb.escalations import escalation_data, log_transition
@@ -125,6 +125,7 @@ def list_queue(
     now = _utc(now)
     query = (
         select(Escalation)
+        .options(joinedload(Escalation.conversation))  # each row shows its customer
         .where(_view_filter(view, agent_id, now))
         .order_by(Escalation.priority_key.desc(), Escalation.id)
         .limit(limit)

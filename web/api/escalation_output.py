@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.config import PriorityPolicy
 from kb.customers import customer_conversations
@@ -57,6 +57,7 @@ def in_state(
     order = Escalation.priority_key.desc() if waiting else Escalation.updated_at.desc()
     found = session.scalars(
         select(Escalation)
+        .options(joinedload(Escalation.conversation))  # each row shows its customer
         .where(*where)
         .order_by(order, Escalation.id.desc())
         .limit(query.per_page)
