@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -169,13 +170,19 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The editor who keeps the article true, and when it should next be checked.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    review_by: Mapped[date | None] = mapped_column(Date)
+    # A newer revision being written or reviewed while this published version stays live.
+    draft_revision: Mapped[int | None] = mapped_column(Integer)
     # Where a draft came from: "" (written by an editor), "conversation" (an agent's answer) …
     origin: Mapped[str] = mapped_column(String(32), default="")
     # … and which one (a conversation's public id), for the editors' inbox to link back.
     origin_ref: Mapped[str] = mapped_column(String(200), default="")
 
     category: Mapped[Category | None] = relationship(lazy="joined")
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+    owner: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[owner_id])
     phrasings: Mapped[list[Phrasing]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Phrasing.id"
     )
@@ -203,7 +210,37 @@ class ArticleRevision(Base):
     status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # The slug this revision had ("" in revisions written before slugs were kept).
+    slug: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArticleRedirect(Base):
+    """An article's former slug: its old URL keeps working after a rename."""
+
+    __tablename__ = "article_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(120), unique=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArticleEvent(Base):
+    """Something the bot did with an article: served it, or the customer confirmed or rejected it."""
+
+    __tablename__ = "article_events"
+    __table_args__ = (Index("ix_article_events_article_id_kind", "article_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))  # bot_served, bot_confirmed, bot_rejected
+    conversation_ref: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class Phrasing(Base):
