@@ -358,6 +358,20 @@ class Flag(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class HeldKeyword(Base):
+    """A word or phrase that holds community posts for review, as moderators keep the list.
+
+    Until moderators first edit the list, ``TIER0_HELD_KEYWORDS`` is the list (kb.moderation).
+    """
+
+    __tablename__ = "held_keywords"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(100), unique=True)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ArticleFeedback(Base):
     """A visitor's "was this helpful?" answer on an article: one per visitor per article."""
 

@@ -27,6 +27,21 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Add the editor console's tables and columns."""
     op.create_table(
+        "held_keywords",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("keyword", sa.String(length=100), nullable=False),
+        sa.Column("added_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["added_by"],
+            ["users.id"],
+            name=op.f("fk_held_keywords_added_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_held_keywords")),
+        sa.UniqueConstraint("keyword", name=op.f("uq_held_keywords_keyword")),
+    )
+    op.create_table(
         "article_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
@@ -93,6 +108,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Remove them again."""
+    op.drop_table("held_keywords")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_articles_owner_id_users"), type_="foreignkey")
         batch_op.drop_column("draft_revision")
