@@ -130,6 +130,8 @@ class Conversation:
     entities: tuple[Mapping[str, Any], ...] = ()
     offer: str | None = None
     """If the bot offered a person in reply to the previous message: why (see OFFER_REASONS)."""
+    sender: str = ""
+    """Who the conversation is with, as Rasa knows it (web sends the conversation's public id)."""
 
     @property
     def latest(self) -> Turn:
@@ -221,6 +223,7 @@ def read_conversation(
     latest_message: Mapping[str, Any] | None = None,
     *,
     tone: Callable[[str], float],
+    sender: str = "",
 ) -> Conversation:
     """Read a tracker's data; ``tone`` scores each typed customer message."""
     turns = [_turn(e, tone) for e in events if e.get("event") == "user"]
@@ -235,6 +238,7 @@ def read_conversation(
         state=State.from_slots(slots),
         entities=tuple(e for e in entities if isinstance(e, Mapping)),
         offer=_offer(events),
+        sender=sender,
     )
 
 

@@ -93,6 +93,7 @@ def _offer_person(conversation: Conversation, reply: Reply, text: str) -> Reply:
 
 def _show_answer(
     conversation: Conversation,
+    assistant: Assistant,
     reply: Reply,
     hit: SearchHit,
     candidates: list[str],
@@ -101,6 +102,8 @@ def _show_answer(
 ) -> Reply:
     """Answer from ``hit`` and wait for the customer's feedback on it."""
     a.say_answer(reply, hit, lead=lead)
+    if hit.source == Source.OFFICIAL:
+        _record(conversation, hit.ref, "bot_served", assistant)
     shown = show(conversation.state.shown, [a.card(hit)])
     return reply.set(
         candidates=candidates, candidate_index=index, awaiting_feedback=True, shown=shown
@@ -124,7 +127,7 @@ def answer(conversation: Conversation, assistant: Assistant) -> Reply:
     reply.set(question=found.query, awaiting_feedback=False)
     if result.decision == Decision.ANSWER and result.hits:
         candidates = [h.ref for h in a.distinct(result.hits, a.MAX_SUGGESTIONS)]
-        return _show_answer(conversation, reply, result.hits[0], candidates, 0)
+        return _show_answer(conversation, assistant, reply, result.hits[0], candidates, 0)
     if result.decision == Decision.SUGGEST and result.hits:
         hits = a.distinct(result.hits, a.MAX_SUGGESTIONS)
         a.say_suggestions(reply, hits)
@@ -158,7 +161,7 @@ def _choose(conversation: Conversation, reply: Reply, assistant: Assistant) -> R
             return escalate(conversation, reply, escalation, assistant)
         return _offer_person(conversation, reply, "Sorry, I couldn't open that article.")
     others = [c for c in state.candidates if c != hit.ref]
-    return _show_answer(conversation, reply, hit, [hit.ref, *others], 0)
+    return _show_answer(conversation, assistant, reply, hit, [hit.ref, *others], 0)
 
 
 def feedback(conversation: Conversation, assistant: Assistant) -> Reply:
@@ -174,6 +177,8 @@ def feedback(conversation: Conversation, assistant: Assistant) -> Reply:
             return escalate(conversation, reply, _accepted(conversation.offer), assistant)
         return reply.say(ANYTHING_ELSE if conversation.offer else HOW_CAN_I_HELP)
     reply.set(awaiting_feedback=False)
+    if _official(conversation, ref):
+        _record(conversation, ref, "bot_confirmed" if yes else "bot_rejected", assistant)
     if yes:
         _remember(conversation, ref, assistant)
         reply.say(THANKS_TEXT)
@@ -192,8 +197,21 @@ def feedback(conversation: Conversation, assistant: Assistant) -> Reply:
             assistant.knowledge, following, [state.question, entry["title"] if entry else ""]
         )
         if hit is not None:
-            return _show_answer(conversation, reply, hit, list(state.candidates), 1, lead=NEXT_LEAD)
+            return _show_answer(
+                conversation, assistant, reply, hit, list(state.candidates), 1, lead=NEXT_LEAD
+            )
     return _offer_person(conversation, reply, SORRY_TEXT)
+
+
+def _official(conversation: Conversation, ref: str) -> bool:
+    """Whether ``ref`` is an official article the bot showed in this conversation."""
+    entry = conversation.state.article(ref)
+    return entry is not None and entry.get("source") == Source.OFFICIAL.value
+
+
+def _record(conversation: Conversation, ref: str, kind: str, assistant: Assistant) -> None:
+    """Note an article event (served, confirmed, rejected) for the article health report."""
+    assistant.knowledge.record_event(ref=ref, kind=kind, conversation_ref=conversation.sender)
 
 
 def _accepted(offer: str) -> Escalation:

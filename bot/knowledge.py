@@ -11,6 +11,9 @@ import threading
 from functools import cache
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.article_health import ArticleEventError, record_article_event
 from kb.articles import ArticleError, ArticleNotFound, add_phrasing, get_article
 from kb.config import Settings
 from kb.knowledge_base import KnowledgeBase
@@ -29,6 +32,10 @@ class Knowledge(Protocol):
 
     def confirm_resolution(self, *, ref: str, question: str) -> bool:
         """Remember that official article ``ref`` answered ``question``; True if it was new."""
+        ...
+
+    def record_event(self, *, ref: str, kind: str, conversation_ref: str = "") -> None:
+        """Note that the bot served official article ``ref`` or the customer confirmed/rejected it."""
         ...
 
 
@@ -60,6 +67,20 @@ class KnowledgeBaseAdapter:
         except (ArticleNotFound, ArticleError) as error:
             log.info("not recording %r as a phrasing of %r: %s", question, ref, error)
             return False
+
+    def record_event(self, *, ref: str, kind: str, conversation_ref: str = "") -> None:
+        """Store an article event for the health report; a failure is logged, never raised."""
+        try:
+            with self.kb.sessions.begin() as session:
+                article = get_article(session=session, slug=ref)
+                record_article_event(
+                    session=session,
+                    article=article,
+                    kind=kind,
+                    conversation_ref=conversation_ref[:64],
+                )
+        except (ArticleNotFound, ArticleEventError, SQLAlchemyError) as error:
+            log.warning("not recording %s of %r: %s", kind, ref, error)
 
 
 _lock = threading.Lock()
@@ -103,3 +124,7 @@ class SharedKnowledge:
     def confirm_resolution(self, *, ref: str, question: str) -> bool:
         """Record a confirmed resolution in the shared knowledge base."""
         return shared_knowledge().confirm_resolution(ref=ref, question=question)
+
+    def record_event(self, *, ref: str, kind: str, conversation_ref: str = "") -> None:
+        """Record an article event in the shared knowledge base."""
+        shared_knowledge().record_event(ref=ref, kind=kind, conversation_ref=conversation_ref)

@@ -346,6 +346,7 @@ def _write_revision(
             article_id=article.id,
             number=article.revision_number,
             title=article.title,
+            slug=article.slug,
             summary=article.summary,
             body=article.body,
             category_id=article.category_id,

@@ -372,6 +372,27 @@ class HeldKeyword(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ModerationAction(Base):
+    """What a moderator did and why: approve, hide or delete a post, resolve flags, suspend a
+    customer, edit the held-keyword list (who, when and the reason, kept after a delete)."""
+
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(24))
+    target: Mapped[str] = mapped_column(String(16))  # "question", "answer", "user", "keywords"
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    # What the target was (a title or an excerpt), so the log still reads after a delete.
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+    moderator: Mapped[User | None] = relationship(lazy="joined")
+
+
 class ArticleFeedback(Base):
     """A visitor's "was this helpful?" answer on an article: one per visitor per article."""
 

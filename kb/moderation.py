@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 
 from kb.community import CommunityError, set_moderation
 from kb.config import Settings
-from kb.models import Answer, Flag, FlagTarget, Moderation, Question, User, utcnow
+from kb.models import (
+    Answer,
+    Flag,
+    FlagTarget,
+    HeldKeyword,
+    Moderation,
+    ModerationAction,
+    Question,
+    User,
+    utcnow,
+)
 
 MAX_FLAG_REASON = 500
 _LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\([^)]*\)", re.I)
@@ -37,6 +47,17 @@ class PostRules:
             held_keywords=tuple(settings.held_keywords),
             new_account_days=settings.new_account_days,
             new_account_max_links=settings.new_account_max_links,
+        )
+
+    @classmethod
+    def for_site(cls, *, session: Session, settings: Settings) -> PostRules:
+        """The configured rules with the held keywords moderators keep (see ``held_keywords``)."""
+        rules = cls.from_settings(settings)
+        keywords = held_keywords(session=session, configured=rules.held_keywords)
+        return cls(
+            held_keywords=tuple(keywords),
+            new_account_days=rules.new_account_days,
+            new_account_max_links=rules.new_account_max_links,
         )
 
 
@@ -79,6 +100,20 @@ def check_post(
             f"{rules.new_account_days} days. Please remove some links."
         )
     return Moderation.PENDING if held_keyword(text, rules.held_keywords) else Moderation.VISIBLE
+
+
+KEYWORDS_EDITED = "keywords"
+"""The ModerationAction.action saying moderators edited the held-keyword list."""
+
+
+def held_keywords(*, session: Session, configured: Sequence[str]) -> list[str]:
+    """The effective held keywords: the moderators' list once they have edited it, else ``configured``."""
+    edited = session.scalar(
+        select(ModerationAction.id).where(ModerationAction.action == KEYWORDS_EDITED).limit(1)
+    )
+    if edited is None:
+        return list(configured)
+    return list(session.scalars(select(HeldKeyword.keyword).order_by(HeldKeyword.keyword)))
 
 
 def held_keyword(text: str, keywords: Sequence[str]) -> str | None:

@@ -45,6 +45,7 @@ def create_app(
     from web.chat import bp as chat_bp
     from web.community import bp as community_bp
     from web.desk import bp as desk_bp
+    from web.editor import bp as editor_bp
     from web.health import bp as health_bp
     from web.help import bp as help_bp
     from web.widget import bp as widget_bp
@@ -63,6 +64,7 @@ def create_app(
     app.register_blueprint(widget_bp)
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(editor_bp, url_prefix="/editor")
     return app
 
 

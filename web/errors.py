@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from kb.search import QueryError
@@ -16,11 +17,16 @@ TITLES = {
     400: "That request didn't work",
     403: "You can't do that here",
     404: "We couldn't find that page",
+    409: "That clashed with another change",
     405: "That doesn't work here",
     413: "That was too much to send",
     429: "Slow down a little",
     500: "Something went wrong on our side",
 }
+CONFLICT = (
+    "Someone else changed the same thing at the same moment, so nothing was saved. "
+    "Reload and try again."
+)
 MESSAGES = {
     403: "You may need to sign in with a different account.",
     404: "The page may have moved, or the link may be mistyped. Try searching instead.",
@@ -87,6 +93,12 @@ def init_app(app: Flask) -> None:
             wrapped.headers["Allow"] = ", ".join(allowed)
             return wrapped, code
         return response
+
+    @app.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError) -> tuple[Response | str, int]:
+        """Two people changed the same thing at once (e.g. took one slug): nothing was saved."""
+        log.warning("Conflicting write: %s", error.orig)
+        return error_response(409, CONFLICT)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:

@@ -58,7 +58,11 @@ class AssistantAction(Action, ABC):  # type: ignore[misc]
     def respond(self, tracker: Tracker) -> Reply:
         """The reply to the conversation in ``tracker`` (blocking: searches the knowledge base)."""
         conversation = read_conversation(
-            tracker.events, tracker.slots, tracker.latest_message, tone=tone.score
+            tracker.events,
+            tracker.slots,
+            tracker.latest_message,
+            tone=tone.score,
+            sender=tracker.sender_id or "",
         )
         return self.flow(conversation, self.assistant())
 

@@ -195,6 +195,7 @@ class StubKnowledge:
     results: dict[str, SearchResult] = field(default_factory=dict)
     searches: list[str] = field(default_factory=list)
     confirmed: list[tuple[str, str]] = field(default_factory=list)
+    events: list[tuple[str, str, str]] = field(default_factory=list)
 
     def search(self, query: str, *, limit: int = 10) -> SearchResult:
         """The canned result for ``query``."""
@@ -210,6 +211,10 @@ class StubKnowledge:
         """Remember the confirmation."""
         self.confirmed.append((ref, question))
         return True
+
+    def record_event(self, *, ref: str, kind: str, conversation_ref: str = "") -> None:
+        """Remember the article event."""
+        self.events.append((kind, ref, conversation_ref))
 
 
 def stub() -> StubKnowledge:

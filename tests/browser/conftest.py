@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
+from kb.knowledge_base import KnowledgeBase
+from tests.web.kbs import open_kb
+
 REPO = Path(__file__).resolve().parents[2]
 TIER0 = str(Path(sys.executable).with_name("tier0"))
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -67,6 +70,14 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         done = subprocess.run([TIER0, *args], env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
     return env
+
+
+@pytest.fixture
+def served_kb(server_env: dict[str, str]) -> Iterator[KnowledgeBase]:
+    """The served database, for writing staff and test data straight in (no search index needed)."""
+    kb = open_kb(Path(server_env["TIER0_DATA_DIR"]), persist=False)
+    yield kb
+    kb.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,46 +8,22 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
-from kb.config import Settings
-from kb.db import make_engine, make_session_factory
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Role, User
-from tests.browser.conftest import REPO, screenshot
-from tests.kb.fakes import HashingEmbedder
+from tests.browser.conftest import screenshot
+from tests.browser.staff import keep, sign_in
 from tests.web.desk_helpers import Case, clear_queue, escalated
-from tests.web.people import PASSWORD
-from tests.web.staff_helpers import Staff, make_staff
+from tests.web.staff_helpers import make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
-
-DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
-
-
-@pytest.fixture
-def served_kb(server_env: dict[str, str]) -> Iterator[KnowledgeBase]:
-    """The served database, for writing staff and escalations (no search index needed)."""
-    settings = Settings(data_dir=Path(server_env["TIER0_DATA_DIR"]))
-    engine = make_engine(settings.resolved_database_url)
-    kb = KnowledgeBase(
-        settings=settings,
-        session_factory=make_session_factory(engine),
-        embedder=HashingEmbedder(),
-        engine=engine,
-        persist=False,
-    )
-    yield kb
-    engine.dispose()
 
 
 def chat_api(base_url: str, case: Case, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -62,22 +38,6 @@ def chat_api(base_url: str, case: Case, body: dict[str, Any] | None = None) -> d
     with urllib.request.urlopen(request, timeout=10) as response:
         result: dict[str, Any] = json.loads(response.read())
         return result
-
-
-def sign_in(page: Page, base_url: str, staff: Staff) -> None:
-    """Sign in through the form and land on the desk."""
-    page.goto(base_url + "/account/sign-in?next=/desk")
-    page.locator("#email").fill(staff.email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#sign-in-submit").click()
-    page.wait_for_url(re.compile(r"/desk/?$"))
-
-
-def keep(page: Page, name: str, *, full_page: bool = False) -> None:
-    """A screenshot for the test artifacts and a copy for the README."""
-    path = screenshot(page, name, full_page=full_page)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
 
 
 def test_an_agent_works_the_queue_and_answers_live(
@@ -147,7 +107,7 @@ def test_an_agent_works_the_queue_and_answers_live(
         minutes_ago=3,
     )
 
-    sign_in(page, base_url, agent)
+    sign_in(page, base_url, agent, lands_on="/desk")
     rows = page.locator("#queue-rows tr.queue-row")
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("Ada Lovelace")

@@ -16,7 +16,7 @@ from kb.db import make_engine
 from kb.migrate import MIGRATIONS_DIR, current, downgrade, upgrade
 from kb.models import Base
 
-HEAD = "0005"
+HEAD = "0006"
 """The newest migration; bump it with each new one."""
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb.config import Settings
-from kb.db import make_engine, make_session_factory
-from kb.importer import import_path
 from kb.knowledge_base import KnowledgeBase
-from kb.migrate import upgrade
-from tests.kb.fakes import HashingEmbedder
 from tests.web.chat_helpers import FakeRasa
+from tests.web.kbs import fresh_kb
 from web import create_app
-
-DEMO = Path(__file__).resolve().parents[2] / "demo"
 
 
 @pytest.fixture(scope="session")
 def demo_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     """A knowledge base holding the demo help centre (built once per run)."""
-    folder = tmp_path_factory.mktemp("web")
-    settings = Settings(data_dir=folder)
-    upgrade(url=settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    kb = KnowledgeBase(
-        settings=settings,
-        session_factory=make_session_factory(engine),
-        embedder=HashingEmbedder(),
-        engine=engine,
-    )
-    import_path(kb.sessions, DEMO / "articles")
-    import_path(kb.sessions, DEMO / "community.jsonl")
-    kb.rebuild()
+    kb = fresh_kb(tmp_path_factory.mktemp("web"))
     yield kb
     kb.close()
 

@@ -15,15 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kb.config import Settings
-from kb.db import make_engine, make_session_factory
 from kb.escalations import latest_escalation
 from kb.knowledge_base import KnowledgeBase
-from kb.migrate import upgrade
 from kb.models import Conversation
-from tests.kb.fakes import HashingEmbedder
 from tests.web.chat_helpers import FakeRasa, handoff_reply, send, start
 from tests.web.conftest import build_app
+from tests.web.kbs import fresh_kb
 
 
 @dataclass(frozen=True)
@@ -57,15 +54,7 @@ class Waiting:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     """An app (CSRF on, as in production) on a fresh, empty database with a fake bot."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("desk"))
-    upgrade(url=settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    kb = KnowledgeBase(
-        settings=settings,
-        session_factory=make_session_factory(engine),
-        embedder=HashingEmbedder(),
-        engine=engine,
-    )
+    kb = fresh_kb(tmp_path_factory.mktemp("desk"), content=(), index=False)
     rasa = FakeRasa()
     app = build_app(kb, rasa_url=rasa.url, bot_timeout_seconds=2)
     yield Desk(kb, app, rasa)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask.testing import FlaskClient
@@ -41,7 +42,7 @@ def make_staff(
     name = name or unique(role.value)
     with kb.sessions() as session:
         user = User(
-            email=f"{name}@example.com",
+            email=f"{re.sub(r'[^A-Za-z0-9._+-]+', '.', name).strip('.')}@example.com",
             display_name=name,
             role=role,
             password_hash=hash_password(PASSWORD),

@@ -12,13 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kb.config import Settings
-from kb.db import make_engine, make_session_factory
 from kb.knowledge_base import KnowledgeBase
-from kb.migrate import upgrade
 from kb.models import Role, User
-from tests.kb.fakes import HashingEmbedder
 from tests.web.conftest import build_app
+from tests.web.kbs import fresh_kb
 from tests.web.people import PASSWORD, sign_up
 from tests.web.staff_helpers import Staff, make_staff, sign_in
 
@@ -190,15 +187,7 @@ def test_you_cannot_suspend_yourself(
 @pytest.fixture
 def empty_kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
     """A knowledge base on a new database of its own (no other admins)."""
-    settings = Settings(data_dir=tmp_path)
-    upgrade(url=settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    kb = KnowledgeBase(
-        settings=settings,
-        session_factory=make_session_factory(engine),
-        embedder=HashingEmbedder(),
-        engine=engine,
-    )
+    kb = fresh_kb(tmp_path, content=(), index=False)
     yield kb
     kb.close()
 

@@ -22,22 +22,32 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from kb.config import Settings
-from kb.db import make_engine, make_session_factory
 from kb.knowledge_base import KnowledgeBase
-from kb.migrate import upgrade
 from kb.models import Role
-from tests.kb.fakes import HashingEmbedder
 from tests.web.conftest import build_app
+from tests.web.kbs import fresh_kb
 from tests.web.staff_helpers import Staff, make_staff, sign_in
 
-GUARDED = ("/desk", "/admin", "/account/tokens", "/api/v1/escalations", "/api/v1/customers")
+GUARDED = (
+    "/desk",
+    "/admin",
+    "/account/tokens",
+    "/api/v1/escalations",
+    "/api/v1/customers",
+    "/api/v1/articles",
+    "/editor",
+    "/api/v1/moderation",
+    "/api/v1/content-gaps",
+)
 IDENTITIES = ("anonymous", "customer", "agent", "editor", "admin")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 AGENTS = frozenset({"agent", "admin"})
 ADMINS = frozenset({"admin"})
 STAFF = frozenset({"agent", "editor", "admin"})
+EDITORS = frozenset({"editor", "admin"})
+EVERYONE = frozenset(IDENTITIES)
+"""Public routes under a guarded prefix (the published articles): nobody gets 401 or 403."""
 
 EXPECTATIONS: dict[tuple[str, str], frozenset[str]] = {
     # The desk: agents and admins.
@@ -99,6 +109,54 @@ EXPECTATIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/api/v1/escalations/<int:escalation_id>/handback", "POST"): AGENTS,
     ("/api/v1/customers/<external_id>", "GET"): AGENTS,
     ("/api/v1/customers/<external_id>", "PUT"): AGENTS,
+    # Articles: reading published ones is public; the staff API writes them (editors, admins).
+    ("/api/v1/articles", "GET"): EVERYONE,
+    ("/api/v1/articles/<slug>", "GET"): EVERYONE,
+    ("/api/v1/articles", "POST"): EDITORS,
+    ("/api/v1/articles/<slug>", "PATCH"): EDITORS,
+    ("/api/v1/articles/<slug>/working-copy", "GET"): EDITORS,
+    ("/api/v1/articles/<slug>/submit", "POST"): EDITORS,
+    ("/api/v1/articles/<slug>/publish", "POST"): EDITORS,
+    ("/api/v1/articles/<slug>/unpublish", "POST"): EDITORS,
+    ("/api/v1/articles/<slug>/archive", "POST"): EDITORS,
+    ("/api/v1/articles/<slug>/revisions", "GET"): EDITORS,
+    ("/api/v1/articles/<slug>/revisions/<int:number>", "GET"): EDITORS,
+    ("/api/v1/articles/<slug>/revisions/<int:number>/restore", "POST"): EDITORS,
+    # The editor console: editors and admins.
+    ("/editor", "GET"): EDITORS,
+    ("/editor/", "GET"): EDITORS,
+    ("/editor/preview", "POST"): EDITORS,
+    ("/editor/stale", "GET"): EDITORS,
+    ("/editor/articles", "GET"): EDITORS,
+    ("/editor/articles", "POST"): EDITORS,
+    ("/editor/articles/new", "GET"): EDITORS,
+    ("/editor/articles/<int:article_id>", "GET"): EDITORS,
+    ("/editor/articles/<int:article_id>", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/submit", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/publish", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/unpublish", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/archive", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/history", "GET"): EDITORS,
+    ("/editor/articles/<int:article_id>/revisions/<int:number>/restore", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/phrasings", "GET"): EDITORS,
+    ("/editor/articles/<int:article_id>/phrasings/<int:phrasing_id>", "POST"): EDITORS,
+    ("/editor/articles/<int:article_id>/phrasings/<int:phrasing_id>/remove", "POST"): EDITORS,
+    # Moderation and the agent drafts inbox (helper G): editors and admins.
+    ("/editor/moderation", "GET"): EDITORS,
+    ("/editor/moderation/questions/<int:post_id>", "POST"): EDITORS,
+    ("/editor/moderation/answers/<int:post_id>", "POST"): EDITORS,
+    ("/editor/moderation/users/<int:user_id>/suspend", "POST"): EDITORS,
+    ("/editor/moderation/users/<int:user_id>/reinstate", "POST"): EDITORS,
+    ("/editor/moderation/keywords", "POST"): EDITORS,
+    ("/editor/inbox", "GET"): EDITORS,
+    ("/editor/inbox/<int:draft_id>/merge", "POST"): EDITORS,
+    ("/editor/inbox/<int:draft_id>/publish", "POST"): EDITORS,
+    ("/editor/inbox/<int:draft_id>/dismiss", "POST"): EDITORS,
+    ("/editor/inbox/answers/<int:answer_id>/promote", "POST"): EDITORS,
+    ("/api/v1/moderation", "GET"): EDITORS,
+    ("/editor/gaps", "GET"): EDITORS,
+    ("/editor/health", "GET"): EDITORS,
+    ("/api/v1/content-gaps", "GET"): EDITORS,
 }
 """(rule, method) → the roles allowed in; everyone else is refused."""
 
@@ -108,16 +166,7 @@ Route = tuple[str, str]
 @pytest.fixture(scope="module")
 def matrix_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app, CSRF off, on a database of its own."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("matrix"))
-    upgrade(url=settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    kb = KnowledgeBase(
-        settings=settings,
-        session_factory=make_session_factory(engine),
-        embedder=HashingEmbedder(),
-        engine=engine,
-    )
-    kb.rebuild()
+    kb = fresh_kb(tmp_path_factory.mktemp("matrix"), content=())
     app = build_app(kb, csrf=False)
     app.config["MATRIX_KB"] = kb
     yield app
@@ -176,6 +225,8 @@ def verdict(route: Route, identity: str, status: int, location: str) -> str | No
     rule, _ = route
     allowed = identity in EXPECTATIONS[route]
     to_sign_in = status == 302 and "/account/sign-in" in location
+    if EXPECTATIONS[route] == EVERYONE:
+        return None if status not in {401, 403} and not to_sign_in else "expected to be public"
     if rule.startswith("/api/"):
         if identity in {"anonymous", "customer"}:
             return None if status == 401 else "expected 401"

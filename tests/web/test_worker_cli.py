@@ -15,12 +15,11 @@ from sqlalchemy import select
 from kb import chat
 from kb.config import Settings
 from kb.db import make_engine, make_session_factory, transaction
-from kb.knowledge_base import KnowledgeBase
 from kb.migrate import upgrade
 from kb.models import Escalation, EscalationState, WebhookDelivery, utcnow
 from kb.webhooks import create_webhook
-from tests.kb.fakes import HashingEmbedder
 from tests.kb.webhook_receiver import Receiver
+from tests.web.kbs import open_kb
 from web.cli import main
 
 
@@ -97,14 +96,7 @@ def test_serve_runs_the_worker_while_serving(
 ) -> None:
     """With background_worker on, a worker thread delivers while serving and stops afterwards."""
     overdue_escalation_and_webhook(data_dir, receiver.url)
-    settings = Settings(data_dir=data_dir)
-    engine = make_engine(settings.resolved_database_url)
-    kb = KnowledgeBase(
-        settings=settings,
-        session_factory=make_session_factory(engine),
-        embedder=HashingEmbedder(),
-        engine=engine,
-    )
+    kb = open_kb(data_dir)
     import waitress
 
     import web

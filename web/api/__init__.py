@@ -8,11 +8,14 @@ bp = Blueprint("api", __name__)
 
 # Importing the modules registers their routes and error handlers on bp.
 from web.api import (  # noqa: E402,F401
+    article_admin,
     articles,
     community,
+    content_gaps,
     customers,
     errors,
     escalations,
+    moderation,
     search,
     spec,
 )

@@ -120,7 +120,7 @@ def ask_question(json: NewQuestion) -> tuple[QuestionOut, int, dict[str, str]]:
         title=title,
         body=clean_user_text(json.body),
         category=json.category,
-        rules=PostRules.from_settings(settings()),
+        rules=PostRules.for_site(session=session, settings=settings()),
     )
     session.commit()
     question = cast(Question, posted.post)
@@ -152,7 +152,7 @@ def answer_question(question_id: int, json: NewAnswer) -> tuple[AnswerOut, int, 
         author=author,
         question=question,
         body=body,
-        rules=PostRules.from_settings(settings()),
+        rules=PostRules.for_site(session=session, settings=settings()),
     )
     session.commit()
     answer = cast(Answer, posted.post)

@@ -64,6 +64,8 @@ def describe(name: str, detail: ErrorDetails, *, model_name: str = "") -> str:
     if kind == "string_too_long":
         length = len(value) if isinstance(value, str) else "too many"
         return f"'{name}' is too long: {length} characters, at most {ctx['max_length']} allowed."
+    if kind == "too_long":
+        return f"'{name}' has too many items: {ctx['actual_length']}, at most {ctx['max_length']}."
     if kind == "string_too_short":
         if ctx["min_length"] == 1:
             return f"'{name}' must not be empty."

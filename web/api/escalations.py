@@ -10,7 +10,7 @@ long poll (web.live).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Response, g
 from spectree import Response as Responses
@@ -38,10 +38,9 @@ from web.api.escalation_schemas import (
 from web.api.schemas import ErrorResponse
 from web.api.spec import STAFF_TOKEN, api_spec
 from web.db import db_session
-from web.roles import AGENTS, api_staff
-from web.security import csrf, settings
+from web.roles import AGENTS, api_endpoint
+from web.security import settings
 
-F = TypeVar("F", bound=Callable[..., Any])
 TAGS = ["escalations"]
 ESCALATION_ID = {"escalation_id": "The escalation's id."}
 AUTH: dict[str, Any] = {"HTTP_401": ErrorResponse, "HTTP_403": ErrorResponse}
@@ -51,13 +50,8 @@ NOT_FOUND = "No escalation has that id."
 TAKEN = "Someone else has already taken this escalation, or it is not waiting any more."
 
 
-def staff_endpoint(view: F) -> F:
-    """An agents' endpoint: staff token (agent or admin), no CSRF token needed."""
-    return csrf.exempt(api_staff(*AGENTS)(view))  # type: ignore[no-any-return]
-
-
 @bp.get("/escalations")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     resp=Responses(HTTP_200=EscalationPage, **AUTH),
     tags=TAGS,
@@ -86,7 +80,7 @@ def list_escalations(query: EscalationListQuery) -> EscalationPage:
 
 
 @bp.get("/escalations/<int:escalation_id>")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     resp=Responses(HTTP_200=EscalationDetail, HTTP_404=ErrorResponse, **AUTH),
     tags=TAGS,
@@ -101,7 +95,7 @@ def get_escalation(escalation_id: int) -> EscalationDetail:
 
 
 @bp.post("/escalations/next")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     resp=Responses(HTTP_200=EscalationDetail, HTTP_204=None, HTTP_400=ErrorResponse, **AUTH),
     tags=TAGS,
@@ -120,7 +114,7 @@ def take_next() -> EscalationDetail | Response:
 
 
 @bp.post("/escalations/<int:escalation_id>/claim")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     resp=Responses(HTTP_200=EscalationDetail, **ACTION_409),
     tags=TAGS,
@@ -138,7 +132,7 @@ def claim_escalation(escalation_id: int) -> EscalationDetail:
 
 
 @bp.post("/escalations/<int:escalation_id>/messages")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     json=AgentReply,
     resp=Responses(HTTP_201=TranscriptMessage, **ACTION_409),
@@ -159,7 +153,7 @@ def reply(escalation_id: int, json: AgentReply) -> tuple[TranscriptMessage, int]
 
 
 @bp.post("/escalations/<int:escalation_id>/notes")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     json=NewNote,
     resp=Responses(HTTP_201=NoteOut, **ACTION),
@@ -182,7 +176,7 @@ def add_note(escalation_id: int, json: NewNote) -> tuple[NoteOut, int]:
 
 
 @bp.post("/escalations/<int:escalation_id>/release")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     json=Release,
     resp=Responses(HTTP_200=EscalationSummary, **ACTION_409),
@@ -202,7 +196,7 @@ def release(escalation_id: int, json: Release) -> EscalationSummary:
 
 
 @bp.post("/escalations/<int:escalation_id>/resolve")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     json=Resolution,
     resp=Responses(HTTP_200=EscalationSummary, **ACTION_409),
@@ -222,7 +216,7 @@ def resolve(escalation_id: int, json: Resolution) -> EscalationSummary:
 
 
 @bp.post("/escalations/<int:escalation_id>/handback")
-@staff_endpoint
+@api_endpoint(*AGENTS)
 @api_spec.validate(
     json=Resolution,
     resp=Responses(HTTP_200=EscalationSummary, **ACTION_409),

@@ -34,6 +34,11 @@ sends that token as `Authorization: Bearer <token>`; no cookies, no CSRF token.
 The staff API (`/api/v1/escalations`, `/api/v1/customers`) mirrors the agent desk: send a staff
 member's API token as `Authorization: Bearer t0_…` (no cookies, no CSRF token). No or an unknown
 token is 401; a role that may not do it is 403.
+
+The articles staff API (`POST /api/v1/articles`, `PATCH /api/v1/articles/{slug}`, the workflow
+moves `/submit`, `/publish`, `/unpublish`, `/archive`, the working copy and the revisions) mirrors
+the editor console with an editor's or admin's token the same way: a move the article's state
+does not allow is 409.
 """
 
 SIGNED_IN: dict[str, list[str]] = {"session": [], "csrf": []}

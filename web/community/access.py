@@ -27,8 +27,8 @@ def reader() -> User | None:
 
 
 def post_rules() -> PostRules:
-    """The moderation rules from the app's settings."""
-    return PostRules.from_settings(settings())
+    """The moderation rules: the app's settings with the moderators' held keywords."""
+    return PostRules.for_site(session=db_session(), settings=settings())
 
 
 def return_path() -> str:

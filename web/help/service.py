@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from kb.article_upkeep import resolve_slug
+from kb.articles import ArticleNotFound
 from kb.documents import Source
 from kb.feedback import get_chat_start
 from kb.models import Article, ArticleStatus, Category, ChatStart, Moderation, Question
@@ -109,6 +111,19 @@ def get_published_article(*, session: Session, slug: str) -> Article:
     if article is None:
         raise PageNotFound("We couldn't find that article. It may have moved — try searching.")
     return article
+
+
+def moved_to(*, session: Session, slug: str) -> str | None:
+    """The new slug of a published article that used to be at ``slug`` (None if none)."""
+    if not _SLUG.fullmatch(slug):
+        return None
+    try:
+        article = resolve_slug(session=session, slug=slug)
+    except ArticleNotFound:
+        return None
+    if article.slug == slug or article.status != ArticleStatus.PUBLISHED:
+        return None
+    return article.slug
 
 
 def count_view(*, session: Session, article: Article) -> None:

@@ -20,12 +20,14 @@ from web.extensions import knowledge_base
 from web.help import bp
 from web.help.searching import clean_query
 from web.help.service import (
+    PageNotFound,
     category_articles,
     chat_context,
     count_view,
     get_category,
     get_published_article,
     home_page,
+    moved_to,
 )
 from web.rendering import clean_user_text, render_article
 from web.security import limit_voting, settings, visitor_id
@@ -54,10 +56,19 @@ def category(slug: str) -> str:
 
 
 @bp.get("/articles/<slug>")
-def article(slug: str) -> str:
-    """A published article: body, contents, related articles and "was this helpful?"."""
+def article(slug: str) -> str | BaseResponse:
+    """A published article: body, contents, related articles and "was this helpful?".
+
+    A former slug of a renamed article redirects permanently to the current one.
+    """
     session = db_session()
-    found = get_published_article(session=session, slug=slug)
+    try:
+        found = get_published_article(session=session, slug=slug)
+    except PageNotFound:
+        new_slug = moved_to(session=session, slug=slug)
+        if new_slug is None:
+            raise
+        return redirect(url_for("help.article", slug=new_slug), code=301)
     if request.method == "GET":
         count_view(session=session, article=found)
         session.commit()
