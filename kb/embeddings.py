@@ -89,6 +89,55 @@ class QueryCache:
                 self._vectors.popitem(last=False)
 
 
+class RememberingEmbedder:
+    """Wraps an embedder and keeps the vector of every text it embedded (bounded, least recently
+    used dropped first), so reports that embed mostly the same texts each time embed only new ones.
+    """
+
+    def __init__(self, inner: Embedder, *, size: int = 20_000) -> None:
+        """Remember up to ``size`` texts' vectors from ``inner``."""
+        if size < 1:
+            raise ValueError(f"size must be at least 1, got {size}")
+        self._inner = inner
+        self._size = size
+        self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        """The wrapped model's name."""
+        return self._inner.name
+
+    @property
+    def dimension(self) -> int:
+        """The wrapped model's dimension."""
+        return self._inner.dimension
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    ) -> NDArray[np.float32]:
+        """Vectors for ``texts``: remembered ones as they were, the others from the model."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self._inner.embed(missing, batch_size=batch_size, progress=progress)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vector.copy()
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is None:  # dropped by a concurrent call: ask the model again
+                    vector = self._inner.embed([text])[0]
+                else:
+                    self._vectors.move_to_end(text)
+                result[i] = vector
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return result
+
+
 class LocalModelEmbedder:
     """What every backend shares: a model folder on disk, a thread setting, a query cache."""
 

@@ -16,7 +16,7 @@ from web.api import bp
 from web.api.schemas import ErrorResponse
 from web.api.spec import STAFF_TOKEN, api_spec
 from web.db import db_session
-from web.extensions import knowledge_base
+from web.extensions import report_embedder
 from web.roles import EDITORS, api_endpoint
 
 
@@ -51,5 +51,5 @@ class ContentGaps(BaseModel):
 )
 def list_content_gaps() -> ContentGaps:
     """List the last 30 days' failed questions grouped by meaning (editors and admins)."""
-    groups = content_gaps(session=db_session(), embedder=knowledge_base().embedder)
+    groups = content_gaps(session=db_session(), embedder=report_embedder())
     return ContentGaps(groups=[GapGroupOut(**group.as_json()) for group in groups])

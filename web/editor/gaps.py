@@ -10,7 +10,7 @@ from kb.content_gaps import KINDS, RISING_FACTOR, SIMILARITY, GapGroup, content_
 from web.db import db_session
 from web.editor import bp
 from web.editor.charts import BarChart, bar_chart
-from web.extensions import knowledge_base
+from web.extensions import report_embedder
 from web.roles import EDITORS, staff_required
 
 CHART_GROUPS = 10
@@ -29,7 +29,7 @@ class GapView:
 @staff_required(*EDITORS)
 def gaps() -> str:
     """The content-gap report of the last 30 days, most asked first."""
-    groups = content_gaps(session=db_session(), embedder=knowledge_base().embedder)
+    groups = content_gaps(session=db_session(), embedder=report_embedder())
     return render_template(
         "editor/gaps.html",
         gaps=[gap_view(group) for group in groups],
