@@ -43,7 +43,7 @@ def test_ready_at_once_returns_without_waiting() -> None:
     flag.value = True
     started = time.monotonic()
     assert notifier.wait(1, timeout=5, ready=flag) is True
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 1.0  # far below the 5 s it would otherwise wait
     assert flag.checks == 1
     assert notifier.waiting() == {}
 
@@ -92,7 +92,7 @@ def test_changes_without_notify_are_seen_by_the_timer() -> None:
     started = time.monotonic()
     later(0.1, lambda: setattr(flag, "value", True))
     assert notifier.wait(3, timeout=5, ready=flag, poll_interval=0.1) is True
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.0  # far below the 5 s timeout
 
 
 def test_a_notify_between_check_and_sleep_is_not_lost() -> None:
