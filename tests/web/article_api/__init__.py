@@ -1,0 +1,1 @@
+"""The articles staff API (editor tokens): drafts, edits, workflow, revisions."""
