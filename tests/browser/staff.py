@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -24,7 +25,9 @@ def sign_in(page: Page, base_url: str, staff: Staff, *, lands_on: str = "/editor
 
 
 def keep(page: Page, name: str, *, full_page: bool = False) -> None:
-    """A screenshot for the test artifacts and a copy for the README."""
+    """A screenshot for the test artifacts; with ``TIER0_UPDATE_SCREENSHOTS=1`` also the README's
+    copy in docs/screenshots (so an ordinary test run never changes tracked files)."""
     path = screenshot(page, name, full_page=full_page)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
+    if os.environ.get("TIER0_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
