@@ -69,6 +69,16 @@ def test_put_creates_then_updates(
         assert stored.plan == "plus" and stored.attributes == {"orders": 8}
 
 
+def test_an_external_id_with_slashes_works(client: FlaskClient, agent: Staff) -> None:
+    """Company systems use ids like "eu/shop-1/42": the whole path after /customers/ is the id."""
+    key = f"eu/shop-1/{new_id()}"
+    created = put(client, agent, key, {"name": "Sam Slash"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["external_id"] == key
+    read = client.get(f"/api/v1/customers/{key}", headers=agent.headers)
+    assert read.status_code == 200 and read.get_json()["name"] == "Sam Slash"
+
+
 def test_admins_may_too(client: FlaskClient, demo_kb: KnowledgeBase) -> None:
     """Admins work the queue as well."""
     admin = make_staff(demo_kb, Role.ADMIN)

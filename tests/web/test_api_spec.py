@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ def test_every_api_route_is_documented(app: Flask, document: dict[str, Any]) -> 
         (path, method.upper()) for path, item in document["paths"].items() for method in item
     }
     routes = {
-        (rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"), method)
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/")
         for method in (rule.methods or set()) & HTTP_METHODS

@@ -107,8 +107,8 @@ EXPECTATIONS: dict[tuple[str, str], frozenset[str]] = {
     ("/api/v1/escalations/<int:escalation_id>/release", "POST"): AGENTS,
     ("/api/v1/escalations/<int:escalation_id>/resolve", "POST"): AGENTS,
     ("/api/v1/escalations/<int:escalation_id>/handback", "POST"): AGENTS,
-    ("/api/v1/customers/<external_id>", "GET"): AGENTS,
-    ("/api/v1/customers/<external_id>", "PUT"): AGENTS,
+    ("/api/v1/customers/<path:external_id>", "GET"): AGENTS,
+    ("/api/v1/customers/<path:external_id>", "PUT"): AGENTS,
     # Articles: reading published ones is public; the staff API writes them (editors, admins).
     ("/api/v1/articles", "GET"): EVERYONE,
     ("/api/v1/articles/<slug>", "GET"): EVERYONE,

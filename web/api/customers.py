@@ -76,7 +76,7 @@ class CustomerOut(BaseModel):
     updated_at: Timestamp
 
 
-@bp.put("/customers/<external_id>")
+@bp.put("/customers/<path:external_id>")
 @api_staff(*AGENTS)
 @api_spec.validate(
     json=CustomerIn,
@@ -120,7 +120,7 @@ def put_customer(
 csrf.exempt(put_customer)  # token-authenticated: no cookies, so no CSRF token either
 
 
-@bp.get("/customers/<external_id>")
+@bp.get("/customers/<path:external_id>")
 @api_staff(*AGENTS)
 @api_spec.validate(
     resp=Responses(HTTP_200=CustomerOut, HTTP_404=ErrorResponse, **STAFF_ERRORS),
