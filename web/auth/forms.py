@@ -127,3 +127,38 @@ class SignInForm(FlaskForm):  # type: ignore[misc]
     )
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField(validators=[Optional(), Length(max=MAX_NEXT)])
+
+
+class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
+    """Change your own password: the current one, then the new one twice."""
+
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password", "maxlength": MAX_PASSWORD},
+    )
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a new password."),
+            Length(
+                min=MIN_PASSWORD,
+                message=f"Use at least {MIN_PASSWORD} characters for your password.",
+            ),
+            Length(
+                max=MAX_PASSWORD,
+                message=f"Use at most {MAX_PASSWORD} characters for your password.",
+            ),
+        ],
+        description=f"At least {MIN_PASSWORD} characters. A few unrelated words work well.",
+        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Type your new password again."),
+            Length(max=MAX_PASSWORD),
+            EqualTo("password", message="The two passwords don't match."),
+        ],
+        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
+    )

@@ -72,3 +72,16 @@ def local_path(target: str | None, *, host: str | None = None) -> str | None:
     if not path.startswith("/") or path.startswith("//"):
         return None
     return path + (f"?{parts.query}" if parts.query else "")
+
+
+class WrongPassword(Exception):
+    """The current password given to change it is not the account's."""
+
+
+def change_password(*, session: Session, user: User, current: str, new: str) -> User:
+    """Set a new password after checking the current one; raises WrongPassword."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise WrongPassword("That isn't your current password.")
+    user.password_hash = hash_password(new)
+    session.flush()
+    return user

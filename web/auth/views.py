@@ -1,4 +1,4 @@
-"""Account views: sign up, sign in, sign out."""
+"""Account views: sign up, sign in, sign out, change your password."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kb.accounts import EmailTaken
-from kb.models import Role
+from kb.models import Role, User
 from web.auth import bp
-from web.auth.forms import SignInForm, SignUpForm
+from web.auth.forms import ChangePasswordForm, SignInForm, SignUpForm
 from web.auth.identity import Account
-from web.auth.service import AccountSuspended, SignInFailed, authenticate, local_path, register
+from web.auth.service import (
+    AccountSuspended,
+    SignInFailed,
+    WrongPassword,
+    authenticate,
+    change_password,
+    local_path,
+    register,
+)
 from web.db import db_session
-from web.security import limit_sign_in
+from web.security import limit_sign_in, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -112,3 +120,37 @@ def sign_out() -> Response:
     logout_user()
     flash("You're signed out.", "info")
     return redirect(url_for("help.home"))
+
+
+@bp.get("/password")
+def password() -> Page:
+    """The change-your-password form (signed-in people only)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    return render_template("auth/password.html", form=ChangePasswordForm())
+
+
+@bp.post("/password", endpoint="password_submit")
+@limit_sign_in
+def password_submit() -> Page:
+    """Check the current password and set the new one."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    form = ChangePasswordForm()
+    if not form.validate():
+        return render_template("auth/password.html", form=form), 400
+    session = db_session()
+    user = session.get(User, int(current_user.get_id()))
+    if user is None:
+        logout_user()
+        return redirect(url_for("auth.sign_in"))
+    try:
+        change_password(
+            session=session, user=user, current=form.current.data, new=form.password.data
+        )
+    except WrongPassword as error:
+        form.current.errors.append(str(error))
+        return render_template("auth/password.html", form=form), 400
+    session.commit()
+    flash("Your password is changed.", "success")
+    return redirect(_home())
