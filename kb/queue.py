@@ -84,7 +84,7 @@ def _utc(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
-def _breached(now: datetime) -> ColumnElement[bool]:
+def breached(now: datetime) -> ColumnElement[bool]:
     """Flagged as breached, or past a due time that still counts."""
     return or_(
         Escalation.first_response_breached_at.is_not(None),
@@ -103,7 +103,7 @@ def _view_filter(view: View, agent_id: int, now: datetime) -> ColumnElement[bool
             Escalation.state == EscalationState.ASSIGNED, Escalation.assigned_to == agent_id
         )
     if view == "breached":
-        return and_(Escalation.state.in_(ACTIVE), _breached(now))
+        return and_(Escalation.state.in_(ACTIVE), breached(now))
     if view == "all":
         return Escalation.state.in_(ACTIVE)
     raise ValueError(f"Unknown queue view {view!r}; use one of {list(VIEWS)}.")
@@ -131,10 +131,10 @@ def list_queue(
         .limit(limit)
         .offset(offset)
     )
-    return [_item(escalation, now, policy) for escalation in session.scalars(query)]
+    return [queue_item(escalation, now, policy) for escalation in session.scalars(query)]
 
 
-def _item(escalation: Escalation, now: datetime, policy: PriorityPolicy) -> QueueItem:
+def queue_item(escalation: Escalation, now: datetime, policy: PriorityPolicy) -> QueueItem:
     """One queue row; an assigned escalation's wait stopped when it was taken."""
     queued_at = as_utc(escalation.queued_at)
     until = now

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kb.config import PriorityPolicy
 from kb.customers import customer_conversations
-from kb.models import Escalation, EscalationNote, EscalationState, Message, Sender, as_utc
-from kb.priority import current
-from kb.queue import QueueItem
-from kb.sla import Target, clock
+from kb.models import Escalation, EscalationNote, EscalationState, Message, Sender
+from kb.queue import QueueItem, breached, queue_item
+from kb.sla import Target
 from web.api.escalation_schemas import (
     AgentRef,
     ArticleRef,
@@ -44,14 +43,7 @@ def in_state(
     elif query.view == "unassigned":
         where.append(Escalation.assigned_to.is_(None))
     elif query.view == "breached":
-        where.append(
-            or_(
-                Escalation.first_response_breached_at.is_not(None),
-                Escalation.resolution_breached_at.is_not(None),
-                and_(Escalation.first_response_at.is_(None), Escalation.first_response_due < now),
-                Escalation.resolution_due < now,
-            )
-        )
+        where.append(breached(now))
     total = session.scalar(select(func.count(Escalation.id)).where(*where)) or 0
     waiting = query.state in WAITING
     order = Escalation.priority_key.desc() if waiting else Escalation.updated_at.desc()
@@ -64,24 +56,6 @@ def in_state(
         .offset(query.offset)
     )
     return list(found), int(total)
-
-
-def queue_row(escalation: Escalation, now: datetime, policy: PriorityPolicy) -> QueueItem:
-    """The queue's figures for one escalation (as kb.queue works them out for its lists)."""
-    queued_at = as_utc(escalation.queued_at)
-    until = now
-    if escalation.state != EscalationState.QUEUED and escalation.assigned_at is not None:
-        until = as_utc(escalation.assigned_at)
-    sla = clock(escalation, now)
-    return QueueItem(
-        escalation=escalation,
-        priority=current(escalation.priority_points, queued_at, until, policy),
-        waited_seconds=max(0.0, (until - queued_at).total_seconds()),
-        sla_target=sla.target if sla else None,
-        sla_due=sla.due if sla else None,
-        sla_seconds_left=sla.seconds_left if sla else None,
-        breached=sla.breached if sla else False,
-    )
 
 
 def summary(item: QueueItem) -> EscalationSummary:
@@ -141,7 +115,7 @@ def detail(
     context = escalation.context if isinstance(escalation.context, dict) else {}
     handoff = context.get("handoff")
     return EscalationDetail(
-        **summary(queue_row(escalation, now, policy)).model_dump(),
+        **summary(queue_item(escalation, now, policy)).model_dump(),
         priority_factors=dict(escalation.priority_factors or {}),
         handoff=handoff if isinstance(handoff, dict) else {},
         email=conversation.email or (customer.email if customer is not None else None),

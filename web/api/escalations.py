@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from kb import desk, queue
 from kb.escalations import EscalationError
 from kb.models import Escalation, User, utcnow
+from kb.queue import queue_item
 from web import live
 from web.api import bp
 from web.api.errors import error_json
-from web.api.escalation_output import detail, in_state, queue_row, summary, transcript_message
+from web.api.escalation_output import detail, in_state, summary, transcript_message
 from web.api.escalation_schemas import (
     AgentReply,
     EscalationDetail,
@@ -75,7 +76,7 @@ def list_escalations(query: EscalationListQuery) -> EscalationPage:
         total = queue.counts(session=session, agent_id=me, now=now)[query.view]
     else:
         found, total = in_state(session, query, me, now)
-        items = [queue_row(escalation, now, policy) for escalation in found]
+        items = [queue_item(escalation, now, policy) for escalation in found]
     return EscalationPage(items=[summary(item) for item in items], **query.envelope(total))
 
 
@@ -263,7 +264,7 @@ def _act(
     escalation = action(session, escalation, _agent(session))
     session.commit()
     live.notify(escalation.conversation_id)
-    return summary(queue_row(escalation, utcnow(), settings().priority))
+    return summary(queue_item(escalation, utcnow(), settings().priority))
 
 
 def _detail(escalation: Escalation) -> EscalationDetail:

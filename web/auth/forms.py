@@ -33,6 +33,39 @@ def _email(form: FlaskForm, field: Field) -> None:
         raise ValidationError("Enter an email address like name@example.com.")
 
 
+def new_password_field(label: str, missing: str) -> PasswordField:
+    """A field for choosing a password: length limits, a hint, and no autofill of the old one."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(missing),
+            Length(
+                min=MIN_PASSWORD,
+                message=f"Use at least {MIN_PASSWORD} characters for your password.",
+            ),
+            Length(
+                max=MAX_PASSWORD,
+                message=f"Use at most {MAX_PASSWORD} characters for your password.",
+            ),
+        ],
+        description=f"At least {MIN_PASSWORD} characters. A few unrelated words work well.",
+        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
+    )
+
+
+def confirm_field(label: str, missing: str) -> PasswordField:
+    """The chosen password typed again; must equal the form's ``password`` field."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(missing),
+            Length(max=MAX_PASSWORD),
+            EqualTo("password", message="The two passwords don't match."),
+        ],
+        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
+    )
+
+
 class HoneypotForm(FlaskForm):  # type: ignore[misc]
     """A form with a field people never see; bots that fill every field give themselves away."""
 
@@ -75,31 +108,8 @@ class SignUpForm(HoneypotForm):
         description="Shown next to your questions and answers.",
         render_kw={"autocomplete": "nickname", "maxlength": MAX_DISPLAY_NAME},
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(
-                min=MIN_PASSWORD,
-                message=f"Use at least {MIN_PASSWORD} characters for your password.",
-            ),
-            Length(
-                max=MAX_PASSWORD,
-                message=f"Use at most {MAX_PASSWORD} characters for your password.",
-            ),
-        ],
-        description=f"At least {MIN_PASSWORD} characters. A few unrelated words work well.",
-        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
-    )
-    confirm = PasswordField(
-        "Confirm password",
-        validators=[
-            DataRequired("Type your password again."),
-            Length(max=MAX_PASSWORD),
-            EqualTo("password", message="The two passwords don't match."),
-        ],
-        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
-    )
+    password = new_password_field("Password", "Choose a password.")
+    confirm = confirm_field("Confirm password", "Type your password again.")
     next = HiddenField(validators=[Optional(), Length(max=MAX_NEXT)])
 
 
@@ -137,28 +147,5 @@ class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
         validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD)],
         render_kw={"autocomplete": "current-password", "maxlength": MAX_PASSWORD},
     )
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a new password."),
-            Length(
-                min=MIN_PASSWORD,
-                message=f"Use at least {MIN_PASSWORD} characters for your password.",
-            ),
-            Length(
-                max=MAX_PASSWORD,
-                message=f"Use at most {MAX_PASSWORD} characters for your password.",
-            ),
-        ],
-        description=f"At least {MIN_PASSWORD} characters. A few unrelated words work well.",
-        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        validators=[
-            DataRequired("Type your new password again."),
-            Length(max=MAX_PASSWORD),
-            EqualTo("password", message="The two passwords don't match."),
-        ],
-        render_kw={"autocomplete": "new-password", "maxlength": MAX_PASSWORD},
-    )
+    password = new_password_field("New password", "Choose a new password.")
+    confirm = confirm_field("Confirm new password", "Type your new password again.")
