@@ -42,7 +42,7 @@ $(DEPS_STAMP): pyproject.toml
 rasa-env: ## The Rasa server's own Python 3.10 environment (cached outside the checkout)
 	@bash scripts/rasa-venv.sh
 
-model: rasa-env ## Train the Rasa model if config.yml, bot/domain.yml or training_data/ changed (cached)
+model: env rasa-env ## Train the Rasa model if config.yml, bot/domain.yml, training_data/ or the embedding model changed (cached)
 	@bash scripts/train-rasa.sh
 
 browser: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)

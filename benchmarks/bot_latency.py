@@ -15,7 +15,13 @@ One run does everything, then removes what it made:
    greet, ask, press buttons, thank, ask again, goodbye; a new conversation after each visit or
    handoff), then the Rasa-only round trip (``hi`` straight to Rasa's webhook) at the same level.
 
-    python -m benchmarks.bot_latency [--quick] [--levels 1,10,20] [--duration 30]
+4. Last, customers who pause about three seconds before each message, as people reading a reply
+   and typing do, at each of ``--paced`` (default: the highest level): how many conversations at
+   a human pace the stack serves within the target.
+
+Each level also records the CPU time per turn of each process (``/proc``, workers included).
+
+    python -m benchmarks.bot_latency [--quick] [--levels 1,10,20] [--paced 20,60] [--duration 30]
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from benchmarks.chat_load import (
 )
 from benchmarks.help_queries import QUESTIONS, build_pool, demo_titles
 from benchmarks.loadgen import percentile
+from benchmarks.proc_cpu import CpuWindow
 from web.stack import MODEL, Ports, Stack, running
 
 REPO = Path(__file__).resolve().parent.parent
@@ -206,9 +213,11 @@ def measure(
     rasa_duration: float,
     warmup: float,
     think: float,
+    paced_levels: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
-    """At each level the chat loop, then the Rasa-only loop; last, the highest level's customers
-    pausing ``think`` seconds or so before each message (if ``think`` > 0)."""
+    """At each level the chat loop, then the Rasa-only loop; last, customers pausing ``think``
+    seconds or so before each message at each of ``paced_levels`` (if ``think`` > 0). Each row
+    also holds the CPU milliseconds per turn of each of the stack's processes."""
     runs: list[tuple[str, int, float, Callable[[int, float, Tally], None]]] = []
     for concurrency in levels:
 
@@ -224,7 +233,6 @@ def measure(
             ("Rasa only", concurrency, rasa_duration, rasa),
         ]
     if think > 0:
-        top = max(levels)
 
         def paced(i: int, until: float, tally: Tally) -> None:
             seed = 9000 + i
@@ -232,13 +240,23 @@ def measure(
                 stack.web_url, questions, seed, until, tally, deny_share=DENY_SHARE, think=think
             )
 
-        runs.append((f"chat API, {think:g} s pauses", top, duration, paced))
+        runs += [(f"chat API, {think:g} s pauses", c, duration, paced) for c in paced_levels]
+    pids = {p.name: p.popen.pid for p in stack.processes if p.popen is not None}
     rows = []
     for target, concurrency, seconds, worker in runs:
+        window = CpuWindow(pids)
+        timers = window.schedule(warmup, warmup + seconds)
         summary = run_level(
             target, worker, concurrency=concurrency, duration=seconds, warmup=warmup
         )
-        rows.append(asdict(summary))
+        for timer in timers:
+            timer.join()
+        turns = summary.turns_per_s * seconds
+        row = asdict(summary)
+        row["cpu_ms_per_turn"] = {
+            name: 1000 * used / turns for name, used in window.seconds().items() if turns
+        }
+        rows.append(row)
         print(
             f"  {target} c={concurrency}: {summary.turns_per_s:.1f} turns/s, "
             f"p95 {summary.p95_ms or float('nan'):.0f} ms, {summary.errors} errors",
@@ -254,6 +272,7 @@ def run(
     levels: Sequence[int] = (1, 10, 20),
     duration: float | None = None,
     model: Path = MODEL,
+    paced_levels: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Run the whole benchmark; its results (also written to ``benchmarks/results/``)."""
     from benchmarks.retrieval import machine, write_json
@@ -269,6 +288,7 @@ def run(
         "levels": list(levels),
         "deny_share": DENY_SHARE,
         "think_s": THINK_S,
+        "paced_levels": list(paced_levels if paced_levels is not None else [max(levels)]),
         "target_p95_ms": TARGET_P95_MS,
         "load_average_before": os.getloadavg(),
         "model": model.resolve().name,
@@ -294,6 +314,7 @@ def run(
                 rasa_duration=results["rasa_duration_s"],
                 warmup=results["warmup_s"],
                 think=results["think_s"],
+                paced_levels=results["paced_levels"],
             )
             results["questions"] = {"distinct": len(rest), "asked": questions.handed_out}
     results["load_average_after"] = os.getloadavg()
@@ -310,15 +331,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--levels", default="1,10,20", help="concurrent conversations to try")
     parser.add_argument("--duration", type=float, help="measured seconds per level")
     parser.add_argument(
+        "--paced",
+        help="conversations to try with customers pausing between messages "
+        "(default: the highest of --levels)",
+    )
+    parser.add_argument(
         "--model", type=Path, default=MODEL, help="the Rasa model (default models/current.tar.gz)"
     )
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",")]
+    paced = [int(level) for level in args.paced.split(",")] if args.paced else None
     # A SIGTERM unwinds like Ctrl-C, so the stack's processes are stopped.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         print(
-            report(run(quick=args.quick, levels=levels, duration=args.duration, model=args.model))
+            report(
+                run(
+                    quick=args.quick,
+                    levels=levels,
+                    duration=args.duration,
+                    model=args.model,
+                    paced_levels=paced,
+                )
+            )
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -113,6 +114,44 @@ def verdict(rows: Sequence[Mapping[str, Any]], target_ms: float) -> str:
     )
 
 
+def paced_verdict(rows: Sequence[Mapping[str, Any]], target_ms: float) -> str:
+    """The most conversations at a human pace measured within the target, if any were run."""
+    paced = [r for r in rows if r["target"].startswith("chat API,") and r["p95_ms"] is not None]
+    if not paced:
+        return ""
+    within = [r for r in paced if r["p95_ms"] <= target_ms and r["errors"] == 0]
+    tried = ", ".join(f"{r['concurrency']}: p95 {r['p95_ms']:.0f} ms" for r in paced)
+    if not within:
+        return f"With pauses between messages no level met the target ({tried})."
+    best = max(within, key=lambda r: r["concurrency"])
+    return (
+        f"With pauses between messages, as people chat: target met up to {best['concurrency']} "
+        f"concurrent conversations of those tried ({tried})."
+    )
+
+
+def cpu_table(rows: Sequence[Mapping[str, Any]], cores: int) -> list[str]:
+    """CPU milliseconds per turn of each process, and the turn rate that CPU allows."""
+    names = sorted({n for r in rows for n in r.get("cpu_ms_per_turn", {})})
+    if not names:
+        return []
+    lines = [
+        "| target | concurrent | " + " | ".join(names) + f" | all | turns/s {cores} cores allow |",
+        "|---|---|" + "---|" * (len(names) + 2),
+    ]
+    for row in sorted(rows, key=lambda r: (_order(r["target"]), r["concurrency"])):
+        used = row.get("cpu_ms_per_turn") or {}
+        if not used:
+            continue
+        total = sum(used.values())
+        cells = " | ".join(f"{used.get(n, 0.0):.1f}" for n in names)
+        lines.append(
+            f"| {row['target']} | {row['concurrency']} | {cells} | {total:.1f} "
+            f"| {1000 * cores / total:.0f} |"
+        )
+    return lines
+
+
 def closed_loop_note(rows: Sequence[Mapping[str, Any]]) -> str:
     """What the closed loop implies at the highest level: the mean turn is conversations / rate
     (Little's law), for the chat API and for Rasa alone answering ``hi``."""
@@ -142,8 +181,8 @@ def report(results: Mapping[str, Any]) -> str:
         f"({results['rasa_duration_s']:.0f} s Rasa only) after {results['warmup_s']:.0f} s of "
         f"warm-up; {asked.get('asked', '?')} questions asked of {asked.get('distinct', '?')} "
         f"distinct; customers say no to {100 * results['deny_share']:.0f}% of answers (once a "
-        f"visit at most). Last, the highest level with customers pausing "
-        f"{results['think_s']:g} s (±50%) before each message. "
+        f"visit at most). Last, customers pausing {results['think_s']:g} s (±50%) before each "
+        f"message. "
         f"Rasa model `{results.get('model', '?')}`. "
         f"Machine: {machine.get('nproc', '?')} cores, {machine.get('cpu', '?')}; "
         f"load average before {results['load_average_before'][0]:.2f}.",
@@ -151,12 +190,16 @@ def report(results: Mapping[str, Any]) -> str:
         *levels_table(rows),
         "",
         verdict(rows, results["target_p95_ms"]),
+        paced_verdict(rows, results["target_p95_ms"]),
         closed_loop_note(rows),
         "",
         "### Chat turns by kind — p50 / p95 ms (turns)",
         "",
         *groups_table(rows),
     ]
+    cpu = cpu_table(rows, int(machine.get("nproc") or os.cpu_count() or 1))
+    if cpu:
+        lines += ["", "### CPU milliseconds per turn, by process", "", *cpu]
     if results.get("breakdown"):
         lines += [
             "",

@@ -8,9 +8,9 @@ come from Rasa's log. ``below threshold`` is the share of held-out examples whos
 under the ``FallbackClassifier`` threshold, i.e. that the live bot would treat as ``nlu_fallback``
 (which goes to ``action_answer``). ``--quick`` runs 3 folds instead of 5.
 
-``benchmarks/nlu_configs/`` holds the pipelines the shipped one was compared with. Those using
-``benchmarks._rasa_sentence_vectors.SentenceVectorLookup`` get the knowledge base's MiniLM vectors
-of every example, computed here in the main environment (the Rasa environment cannot embed).
+``benchmarks/nlu_configs/`` holds the pipelines the shipped one was compared with. Pipelines with
+the sentence encoder (``bot.sentence_encoder``) get the knowledge base's embedding model exported
+here first (``kb.nlu_encoder``, as ``scripts/train-rasa.sh`` does).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
 RASA = REPO / ".venv-rasa" / "bin" / "rasa"
 RULES = REPO / "training_data" / "rules.yml"
-VECTOR_COMPONENT = "benchmarks._rasa_sentence_vectors.SentenceVectorLookup"
-ENTITY_MARKUP = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 FOLD_MEAN = re.compile(r"\b(train|test) (Accuracy|F1-score|Precision): ([\d.]+) \(([\d.]+)\)")
 THRESHOLDS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 
@@ -94,27 +92,13 @@ def routing(predictions: list[dict[str, Any]], threshold: float) -> dict[str, fl
     }
 
 
-def example_texts(nlu: Path) -> list[str]:
-    """Every example's text as Rasa sees it (entity markup removed)."""
-    texts = []
-    for block in yaml.safe_load(nlu.read_text(encoding="utf-8"))["nlu"]:
-        if "intent" in block:
-            for line in block["examples"].splitlines():
-                if line.strip():
-                    texts.append(ENTITY_MARKUP.sub(r"\1", line.strip()[2:]))
-    return texts
+def encoder_bundle() -> Path:
+    """The NLU encoder bundle of the configured embedding model (exported once)."""
+    from kb.config import Settings
+    from kb.nlu_encoder import export_encoder
 
-
-def write_vectors(nlu: Path, path: Path) -> Path:
-    """Embed every example with the knowledge base's model; an ``.npz`` of texts and vectors."""
-    import numpy as np
-
-    from kb.embeddings import make_embedder
-
-    texts = example_texts(nlu)
-    vectors = make_embedder().embed(texts)
-    np.savez(path, texts=np.array(texts), vectors=np.asarray(vectors, dtype=np.float32))
-    return path
+    settings = Settings()
+    return export_encoder(settings.embedding_model, settings.cache_dir).path
 
 
 def run_cv(config: Path, nlu: Path, folds: int, out: Path) -> tuple[str, float]:
@@ -145,9 +129,9 @@ def run_cv(config: Path, nlu: Path, folds: int, out: Path) -> tuple[str, float]:
         TF_CPP_MIN_LOG_LEVEL="2",
         RASA_CACHE_DIRECTORY=str(out / "rasa-cache"),
     )
-    if VECTOR_COMPONENT in config.read_text(encoding="utf-8"):
-        env["TIER0_NLU_VECTORS"] = str(write_vectors(nlu, out / "vectors.npz"))
-        env["PYTHONPATH"] = str(REPO)
+    # Rasa imports bot.sentence_encoder from the checkout; it trains from the exported bundle.
+    env["PYTHONPATH"] = str(REPO)
+    env["TIER0_NLU_ENCODER"] = str(encoder_bundle())
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started

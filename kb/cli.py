@@ -213,3 +213,19 @@ def eval_command(
                 }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     click.echo(json.dumps(result, indent=2))
+
+
+@kb_group.command("export-encoder")
+@click.pass_context
+def export_encoder_command(ctx: click.Context) -> None:
+    """Export the embedding model for the assistant's NLU (Rasa) and print the bundle's folder."""
+    from kb.nlu_encoder import export_encoder
+
+    settings = _settings(ctx)
+    if settings.embedding_backend != "onnx":
+        raise click.ClickException(
+            "The assistant's NLU runs the embedding model with ONNX Runtime; "
+            "TIER0_EMBEDDING_BACKEND=torch has no ONNX export to give it."
+        )
+    bundle = export_encoder(settings.embedding_model, settings.cache_dir)
+    click.echo(str(bundle.path))

@@ -8,8 +8,10 @@ from benchmarks.bot_latency import action_call, customer_questions
 from benchmarks.bot_latency_report import (
     breakdown_table,
     closed_loop_note,
+    cpu_table,
     groups_table,
     levels_table,
+    paced_verdict,
     verdict,
 )
 from bot.rules import load_rules
@@ -109,3 +111,25 @@ def test_verdict() -> None:
     assert "**not met** (p95 300 ms)" in verdict([_row("chat API", 20, 300)], 250)
     assert "**not met** (p95 120 ms, 3 errors)" in verdict([_row("chat API", 20, errors=3)], 250)
     assert "cannot be judged" in verdict([_row("Rasa only", 20)], 250)
+
+
+def test_paced_verdict_names_the_most_conversations_within_target() -> None:
+    """The highest paced level within the target (no errors) is named; none, or no paced rows."""
+    paced = "chat API, 3 s pauses"
+    rows = [_row(paced, 20, 60), _row(paced, 60, 200), _row(paced, 100, 400), _row("chat API", 20)]
+    text = paced_verdict(rows, 250)
+    assert "target met up to 60 concurrent conversations" in text
+    assert "(20: p95 60 ms, 60: p95 200 ms, 100: p95 400 ms)" in text
+    assert "no level met" in paced_verdict([_row(paced, 20, 300), _row(paced, 40, errors=1)], 250)
+    assert paced_verdict([_row("chat API", 20)], 250) == ""
+
+
+def test_cpu_table_adds_processes_and_the_rate_they_allow() -> None:
+    """Per-process CPU ms per turn, their sum, and cores × 1000 ÷ sum turns a second."""
+    row = _row("chat API", 20) | {"cpu_ms_per_turn": {"web": 10.0, "rasa": 12.5, "actions": 2.5}}
+    lines = cpu_table([_row("Rasa only", 20), row], cores=2)
+    assert (
+        lines[0] == "| target | concurrent | actions | rasa | web | all | turns/s 2 cores allow |"
+    )
+    assert lines[2:] == ["| chat API | 20 | 2.5 | 12.5 | 10.0 | 25.0 | 80 |"]
+    assert cpu_table([_row("chat API", 20)], cores=2) == []

@@ -96,7 +96,10 @@ def run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run a command from the repository root without this venv leaking into it."""
     leaky = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
     clean = {key: value for key, value in os.environ.items() if key not in leaky}
-    clean.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    # PYTHONPATH: Rasa imports the NLU featurizer bot.sentence_encoder from config.yml.
+    clean.update(
+        RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(REPO_ROOT)
+    )
     return subprocess.run(
         args, cwd=REPO_ROOT, env=clean, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -214,12 +217,15 @@ def inputs_copy(tmp_path: Path) -> Path:
     for name in (
         "config.yml",
         "bot/domain.yml",
+        "bot/sentence_encoder.py",
         "bot/requirements-rasa.txt",
         "scripts/train-rasa.sh",
     ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / name, tmp_path / name)
     shutil.copytree(REPO_ROOT / "training_data", tmp_path / "training_data")
+    # The main environment exports the NLU encoder; its bundle name is part of the key.
+    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
     return tmp_path
 
 
@@ -240,10 +246,18 @@ def test_key_is_the_same_for_the_same_inputs(inputs_copy: Path) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["edit nlu", "add training file", "rename training file", "config", "domain", "rasa lock"],
+    [
+        "edit nlu",
+        "add training file",
+        "rename training file",
+        "config",
+        "domain",
+        "rasa lock",
+        "featurizer code",
+    ],
 )
 def test_key_changes_with_any_training_input(inputs_copy: Path, change: str) -> None:
-    """Editing, adding or renaming training data, or changing config, domain or lock, changes it."""
+    """Editing, adding or renaming training data, or config, domain, featurizer or lock, changes it."""
     before = print_key(inputs_copy)
     data = inputs_copy / "training_data"
     edits = {
@@ -253,6 +267,7 @@ def test_key_changes_with_any_training_input(inputs_copy: Path, change: str) -> 
         "config": lambda: append(inputs_copy / "config.yml", "# tuned\n"),
         "domain": lambda: append(inputs_copy / "bot" / "domain.yml", "\n"),
         "rasa lock": lambda: append(inputs_copy / "bot" / "requirements-rasa.txt", "x==1\n"),
+        "featurizer code": lambda: append(inputs_copy / "bot" / "sentence_encoder.py", "\n"),
     }
     edits[change]()
     assert print_key(inputs_copy) != before

@@ -86,3 +86,53 @@ def test_launcher_runs_the_rasa_command_line() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Rasa Version" in done.stdout
     assert "3.6.21" in done.stdout
+
+
+EVENT_LOOKUP = """
+import json
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.utils.common import all_subclasses
+from bot import rasa_server
+
+def outcome(resolve, name, default=None):
+    try:
+        found = resolve(name, default)
+    except ValueError as error:
+        return ["error", str(error)]
+    return ["ok", None if found is None else found.__name__]
+
+names = sorted({cls.type_name for cls in all_subclasses(Event)}) + ["topic", "no_such_event"]
+original = Event.resolve_by_type
+before = [outcome(original, n) for n in names] + [outcome(original, "no_such_event", SlotSet)]
+rasa_server.install_event_lookup()
+rasa_server.install_event_lookup()
+patched = Event.resolve_by_type
+after = [outcome(patched, n) for n in names] + [outcome(patched, "no_such_event", SlotSet)]
+
+class LateEvent(SlotSet):
+    type_name = "tier0_late_event"
+
+late = outcome(Event.resolve_by_type, "tier0_late_event")
+event = Event.from_parameters({"event": "slot", "name": "question", "value": "boots"})
+print(json.dumps({
+    "names": len(names), "before": before, "after": after, "replaced": patched is not original,
+    "late": late, "event": [type(event).__name__, event.key, event.value],
+}))
+"""
+
+
+def test_event_lookup_finds_the_same_classes_as_rasa() -> None:
+    """Every event name resolves to Rasa's own class; unknown names fail or default as before."""
+    require_rasa_venv()
+    done = run([str(RASA_PYTHON), "-c", EVENT_LOOKUP], timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["replaced"] and found["names"] > 20
+    assert found["after"] == found["before"]
+    assert found["after"][-3:] == [
+        ["ok", None],
+        ["error", "Unknown event name 'no_such_event'."],
+        ["ok", "SlotSet"],
+    ]
+    assert found["late"] == ["ok", "LateEvent"]
+    assert found["event"] == ["SlotSet", "question", "boots"]
