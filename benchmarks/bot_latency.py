@@ -16,8 +16,8 @@ One run does everything, then removes what it made:
    handoff), then the Rasa-only round trip (``hi`` straight to Rasa's webhook) at the same level.
 
 4. Last, customers who pause about three seconds before each message, as people reading a reply
-   and typing do, at each of ``--paced`` (default: the highest level): how many conversations at
-   a human pace the stack serves within the target.
+   and typing do, at each of ``--paced``: how many conversations at
+   a human pace the stack serves within the target (default 20, 60, 100 and 140).
 
 Each level also records the CPU time per turn of each process (``/proc``, workers included).
 
@@ -60,7 +60,9 @@ TARGET_P95_MS = 250.0
 DENY_SHARE = 0.2
 """How often a customer answers "No" to "Did that answer your question?" (once per visit at most)."""
 THINK_S = 3.0
-"""The extra run's pause before each message: a customer reading the reply and typing a short one."""
+"""The paced runs' pause before each message: a customer reading the reply and typing a short one."""
+PACED_LEVELS = (20, 60, 100, 140)
+"""Conversations tried at that pace by default: how many the stack serves within the target."""
 LIFTED_LIMITS = {
     "TIER0_CHAT_RATE_LIMIT": "100000 per minute",
     "TIER0_CHAT_IP_RATE_LIMIT": "100000 per minute",
@@ -288,7 +290,7 @@ def run(
         "levels": list(levels),
         "deny_share": DENY_SHARE,
         "think_s": THINK_S,
-        "paced_levels": list(paced_levels if paced_levels is not None else [max(levels)]),
+        "paced_levels": list(paced_levels if paced_levels is not None else PACED_LEVELS),
         "target_p95_ms": TARGET_P95_MS,
         "load_average_before": os.getloadavg(),
         "model": model.resolve().name,
@@ -333,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--paced",
         help="conversations to try with customers pausing between messages "
-        "(default: the highest of --levels)",
+        f"(default: {','.join(map(str, PACED_LEVELS))})",
     )
     parser.add_argument(
         "--model", type=Path, default=MODEL, help="the Rasa model (default models/current.tar.gz)"

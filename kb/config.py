@@ -242,6 +242,13 @@ class Settings(BaseSettings):
         le=300,
         description="How long web waits for the bot's reply before passing the chat to a person.",
     )
+    bot_max_in_flight: int = Field(
+        default=4,
+        ge=0,
+        le=1000,
+        description="Messages one web process has with the bot at once; the rest wait their turn "
+        "(within the timeout). 0: no limit.",
+    )
     identity_secret: str = Field(
         default="",
         description="Shared secret the host site signs widget identities with (HMAC-SHA256); "

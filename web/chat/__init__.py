@@ -28,7 +28,12 @@ def _set_up(state: BlueprintSetupState) -> None:
 
     settings = state.app.config["TIER0_SETTINGS"]
     state.app.extensions.setdefault(
-        _BOT, RasaClient(settings.rasa_url, timeout=settings.bot_timeout_seconds)
+        _BOT,
+        RasaClient(
+            settings.rasa_url,
+            timeout=settings.bot_timeout_seconds,
+            max_in_flight=settings.bot_max_in_flight,
+        ),
     )
     csrf.exempt(bp)
 
