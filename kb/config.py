@@ -242,6 +242,14 @@ class Settings(BaseSettings):
         le=300,
         description="How long web waits for the bot's reply before passing the chat to a person.",
     )
+    long_poll_max: int = Field(
+        default=32,
+        ge=0,
+        le=100000,
+        description="Long polls (widgets, desks) one web process holds at once; beyond that they "
+        "are answered at once and the clients poll again shortly. Keep it below the server's "
+        "threads (tier0 serve --threads, 48). 0: no limit.",
+    )
     bot_max_in_flight: int = Field(
         default=4,
         ge=0,

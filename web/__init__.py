@@ -38,7 +38,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
 
-    from web import db, errors, extensions, security, templating
+    from web import db, errors, extensions, live, security, templating
     from web.admin import bp as admin_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
@@ -51,6 +51,7 @@ def create_app(
     from web.widget import bp as widget_bp
 
     extensions.init_app(app, knowledge_base=knowledge_base)
+    live.limit(settings.long_poll_max)
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -62,11 +62,21 @@ def demo(ctx: click.Context, path: Path) -> None:
     "--threads",
     default=48,
     show_default=True,
-    help="Request threads. Widgets and desks long-poll (up to 25 s each, idle while they wait), "
-    "so this is mostly how many can wait at once; the CPU-bound work is limited by the cores.",
+    help="Request threads. Widgets and desks long-poll (up to 25 s each, idle while they wait); "
+    "at most TIER0_LONG_POLL_MAX (32) of them wait at once, so keep some threads above that.",
+)
+@click.option(
+    "--connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections accepted at once (each open chat widget keeps one alive); more wait "
+    "to be accepted.",
 )
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, threads: int) -> None:
+def serve(
+    settings: Settings, host: str | None, port: int | None, threads: int, connections: int
+) -> None:
     """Serve the web app with waitress, loading the index before the first request."""
     from waitress import serve as waitress_serve
 
@@ -90,7 +100,14 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int) 
         worker = Worker(session_factory=kb.sessions, settings=settings)
         worker.start()
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="tier0")
+        waitress_serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            connection_limit=connections,
+            ident="tier0",
+        )
     finally:
         if worker is not None:
             worker.stop(timeout=settings.webhook_timeout_seconds + 5)

@@ -143,3 +143,29 @@ def test_server_answers_the_acceptance_query(server: str) -> None:
         body = json.load(response)
     assert body["hits"][0]["category"] == "returns-and-refunds"
     assert body["decision"] == "answer"
+
+
+def test_server_accepts_many_open_connections(server: str) -> None:
+    """150 kept-alive connections (open chat widgets) and one more request is still answered.
+
+    waitress accepts only 100 connections by default and leaves the rest unaccepted until one
+    closes; ``tier0 serve --connections`` (1000) lifts that.
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server)
+    held = []
+    try:
+        for _ in range(150):
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            assert response.status in (200, 503)
+            held.append(connection)  # kept alive, as a widget's connection is
+        with urllib.request.urlopen(f"{server}/healthz", timeout=10) as response:
+            assert response.status in (200, 503)
+    finally:
+        for connection in held:
+            connection.close()

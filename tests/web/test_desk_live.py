@@ -159,3 +159,31 @@ def test_canned_responses_are_filled_in_for_this_customer(
         f"/desk/escalations/{case.id}/canned/987654", headers={"Accept": "application/json"}
     )
     assert missing.status_code == 404 and "deleted" in missing.get_json()["error"]["message"]
+
+
+def test_beyond_the_long_poll_limit_the_poll_is_answered_at_once(
+    demo_kb: KnowledgeBase,
+) -> None:
+    """TIER0_LONG_POLL_MAX=1: while one poll waits, another is answered plainly and at once."""
+    from web import live
+
+    app = build_app(demo_kb, csrf=False, long_poll_max=1)
+    try:
+        case = escalated(demo_kb, name="Busy Test")
+        client, _ = signed_in(app, demo_kb)
+        colleague, _ = signed_in(app, demo_kb)
+        everything = client.get(f"/desk/escalations/{case.id}/messages.json").get_json()
+        last, seen = everything["messages"][-1]["id"], everything["seen"]
+        url = f"/desk/escalations/{case.id}/messages.json?after={last}&wait=3&seen={seen}"
+        holder = threading.Thread(target=lambda: colleague.get(url))
+        holder.start()
+        deadline = time.monotonic() + 5
+        while not live.waiting() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        started = time.monotonic()
+        busy = client.get(url)
+        assert busy.status_code == 200 and busy.get_json()["messages"] == []
+        assert time.monotonic() - started < 1.5
+        holder.join()
+    finally:
+        live.limit(32)

@@ -169,3 +169,53 @@ def test_module_functions_share_one_notifier() -> None:
     later(0.05, write)
     assert live.wait(123_456, timeout=5, ready=flag, poll_interval=30) is True
     assert 123_456 not in live.waiting()
+
+
+def test_beyond_the_limit_a_long_poll_is_answered_at_once() -> None:
+    """With two waiting, a third request checks once and returns; a freed place can be taken."""
+    notifier = Notifier(max_waiting=2)
+    flag = Flag()
+    threads = [
+        threading.Thread(
+            target=notifier.wait,
+            args=(conversation,),
+            kwargs={"timeout": 10, "ready": lambda: flag.value, "poll_interval": 30},
+        )
+        for conversation in (1, 2)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while sum(notifier.waiting().values()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    third = Flag()
+    started = time.monotonic()
+    assert notifier.wait(3, timeout=10, ready=third, poll_interval=30) is False
+    assert time.monotonic() - started < 1 and third.checks == 1
+    assert notifier.wait(3, timeout=10, ready=lambda: True) is True  # news is still delivered
+    assert notifier.waiting() == {1: 1, 2: 1}
+    flag.value = True
+    notifier.notify(1)
+    threads[0].join(timeout=5)
+    started = time.monotonic()
+    assert notifier.wait(3, timeout=0.3, ready=lambda: False, poll_interval=30) is False
+    assert time.monotonic() - started >= 0.25  # it waited: a place was free again
+    notifier.notify(2)
+    threads[1].join(timeout=5)
+    assert notifier.waiting() == {}
+
+
+def test_the_app_sets_the_process_limit_from_settings(tmp_path: object) -> None:
+    """create_app applies TIER0_LONG_POLL_MAX; a negative limit is refused."""
+    from kb.config import Settings
+    from web import create_app
+
+    before = live._notifier.max_waiting
+    try:
+        create_app(settings=Settings(data_dir=tmp_path, long_poll_max=5))  # type: ignore[arg-type]
+        assert live._notifier.max_waiting == 5
+    finally:
+        live.limit(before)
+    assert Settings().long_poll_max == 32
+    with pytest.raises(ValueError, match="max_waiting"):
+        live.limit(-1)

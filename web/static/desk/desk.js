@@ -8,6 +8,7 @@
   var QUEUE_HIDDEN_EVERY_MS = 15000;
   var LONG_POLL_SECONDS = 20;
   var MAX_BACKOFF_MS = 30000;
+  var SHORT_POLL_MS = 2500; // when the server answers a long poll at once (too many waiting)
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -198,11 +199,19 @@
     var self = this;
     var url = this.url + "?after=" + this.lastId + "&wait=" + LONG_POLL_SECONDS +
       "&seen=" + encodeURIComponent(this.seen);
+    var started = Date.now();
     getJSON(url).then(function (data) {
       self.failures = 0;
       self.setOnline(true);
+      var nothing = (!data.messages || data.messages.length === 0) && data.seen === self.seen;
       self.receive(data);
-      self.poll();
+      // Answered at once with nothing new at all: the server is not holding polls just now (it
+      // answers plainly when too many wait), so ask again in a moment rather than straight away.
+      if (nothing && Date.now() - started < LONG_POLL_SECONDS * 500) {
+        window.setTimeout(function () { self.poll(); }, SHORT_POLL_MS);
+      } else {
+        self.poll();
+      }
     }).catch(function (error) {
       self.failures += 1;
       self.setOnline(false);
