@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,25 +81,31 @@ def served_kb(server_env: dict[str, str]) -> Iterator[KnowledgeBase]:
     kb.close()
 
 
+@contextmanager
+def serving(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """``tier0 serve`` on a free port with ``env`` while the block runs; its URL."""
+    port = _free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [TIER0, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, process)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @pytest.fixture(scope="session")
 def base_url(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a running ``tier0 serve``."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("browser-log") / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [TIER0, "serve", "--port", str(port)], env=server_env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with serving(server_env, tmp_path_factory.mktemp("browser-log") / "serve.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,16 @@ the server with polls, and a customer's message must still show up within second
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, Request, expect
 
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Role
-from tests.browser.conftest import TIER0, _free_port, _wait_healthy
+from tests.browser.conftest import serving
 from tests.browser.staff import sign_in
 from tests.browser.test_desk import chat_api
 from tests.web.desk_helpers import Case, escalated
@@ -31,25 +29,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.model]
 @pytest.fixture(scope="module")
 def busy_url(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``tier0 serve`` on the browser tests' data, holding at most one long poll."""
-    port = _free_port()
-    log_path: Path = tmp_path_factory.mktemp("busy-log") / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [TIER0, "serve", "--port", str(port)],
-            env={**server_env, "TIER0_LONG_POLL_MAX": "1", "TIER0_BACKGROUND_WORKER": "false"},
-            stdout=log,
-            stderr=log,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    env = {**server_env, "TIER0_LONG_POLL_MAX": "1", "TIER0_BACKGROUND_WORKER": "false"}
+    with serving(env, tmp_path_factory.mktemp("busy-log") / "serve.log") as url:
+        yield url
 
 
 def hold_the_place(base_url: str, case: Case, stop: threading.Event) -> threading.Thread:
