@@ -127,15 +127,17 @@ class OnnxEmbedder(LocalModelEmbedder):
         """Check the model can be reproduced; nothing is loaded or exported yet."""
         super().__init__(model, cache_size=cache_size, threads=threads)
         self._max_tokens = check_model(self._path)
+        self._dimension = int(
+            _read_json(self._path / "1_Pooling" / "config.json")["word_embedding_dimension"]
+        )
         self._cache_dir = cache_dir
         self._session: Any = None
         self._tokenizer: Any = None
 
     @property
     def dimension(self) -> int:
-        """The embedding size, from the pooling config (no model load)."""
-        config = _read_json(self._path / "1_Pooling" / "config.json")
-        return int(config["word_embedding_dimension"])
+        """The embedding size, from the pooling config (read once; no model load)."""
+        return self._dimension
 
     def _load(self) -> tuple[Any, Any]:
         """The ONNX Runtime session and tokenizer, exporting the model first if needed."""
