@@ -41,11 +41,6 @@ def cpu_seconds(pids: list[int]) -> float:
     return sum(found[1] for pid in pids if (found := _stat(pid)) is not None)
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds used so far by ``root`` and every live descendant."""
-    return cpu_seconds(tree(root))
-
-
 class CpuWindow:
     """CPU seconds each named process tree uses between two moments set by timers."""
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks.proc_cpu import CpuWindow, tree_cpu_seconds
+from benchmarks.proc_cpu import CpuWindow, cpu_seconds, tree
 
 BUSY_CHILD = """
 import subprocess, sys
@@ -20,7 +20,7 @@ def test_tree_includes_descendants() -> None:
     """A parent that only waits for a busy grandchild-free child shows the child's CPU time."""
     parent = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])
     time.sleep(0.5)
-    during = tree_cpu_seconds(parent.pid)
+    during = cpu_seconds(tree(parent.pid))
     parent.wait(timeout=30)
     assert during >= 0.2  # the child has been spinning for a while, the parent hardly at all
 
